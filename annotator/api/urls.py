@@ -1,0 +1,21 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from annotator.api import frames, views
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("token/", obtain_auth_token, name="api-token"),
+    path("projects/", views.ProjectListApi.as_view(), name="api-projects"),
+    path("projects/<int:project_id>/", views.ProjectDetailApi.as_view(), name="api-project"),
+    path("projects/<int:project_id>/subjects/", views.SubjectListApi.as_view(), name="api-subjects"),
+    path("projects/<int:project_id>/clips/", views.ClipListApi.as_view(), name="api-clips"),
+    path("clips/<int:clip_id>/", views.ClipDetailApi.as_view(), name="api-clip"),
+    path("clips/<int:clip_id>/events/", views.ClipEventListApi.as_view(), name="api-clip-events"),
+    path("clips/<int:clip_id>/frames/<int:frame_id>.jpg", frames.frame_image, name="api-frame"),
+    path("clips/<int:clip_id>/faces/<int:frame_id>.jpg", frames.face_image, name="api-face"),
+    path("events/<int:event_id>/", views.EventDetailApi.as_view(), name="api-event"),
+    path("events/<int:event_id>/history/", views.EventHistoryApi.as_view(), name="api-event-history"),
+    path("jobs/<int:job_id>/", views.JobDetailApi.as_view(), name="api-job"),
+]

@@ -1,0 +1,1 @@
+"""Pure decoding and image helpers: no Django here, so workers and tests use them directly."""

@@ -1,0 +1,63 @@
+"""Where a clip's decoded frames live: MEDIA_ROOT/clips/<clip id>/...
+
+Names are built from integers only; nothing a user typed ever becomes a path.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+
+class FrameStore:
+    def __init__(self, media_root: Path, clip_id: int):
+        self.root = Path(media_root) / "clips" / str(int(clip_id))
+
+    @property
+    def frames_dir(self) -> Path:
+        return self.root / "frames"
+
+    @property
+    def faces_dir(self) -> Path:
+        return self.root / "faces"
+
+    @property
+    def landmarks_path(self) -> Path:
+        return self.root / "landmarks.npy"
+
+    @property
+    def meta_path(self) -> Path:
+        return self.root / "meta.json"
+
+    def frame_path(self, frame_id: int) -> Path:
+        return self.frames_dir / f"{int(frame_id):06d}.jpg"
+
+    def face_path(self, frame_id: int) -> Path:
+        return self.faces_dir / f"{int(frame_id):06d}.jpg"
+
+    @property
+    def source_dir(self) -> Path:
+        return self.root / "source"
+
+    def reset(self) -> None:
+        """Forget every derived file, keeping the stored source."""
+        for folder in (self.frames_dir, self.faces_dir):
+            shutil.rmtree(folder, ignore_errors=True)
+        self.landmarks_path.unlink(missing_ok=True)
+        self.meta_path.unlink(missing_ok=True)
+        self.frames_dir.mkdir(parents=True)
+
+    def reset_faces(self) -> None:
+        shutil.rmtree(self.faces_dir, ignore_errors=True)
+        self.faces_dir.mkdir(parents=True)
+
+    def write_meta(self, meta: dict) -> None:
+        tmp = self.meta_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(meta, indent=1))
+        os.replace(tmp, self.meta_path)
+
+    def read_meta(self) -> dict:
+        return json.loads(self.meta_path.read_text()) if self.meta_path.exists() else {}
+
+    def delete(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,63 @@
+"""Reads scoped to what a user may see. Another project's ids answer 404: nothing reveals they exist."""
+
+from django.db.models import OuterRef, Subquery
+from django.http import Http404
+
+from annotator.models import Clip, CodingEvent, Job, Membership, Project
+from annotator.permissions import SEE_ALL_EVENTS_ROLES
+
+
+def projects_for_user(user):
+    role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+    return Project.objects.filter(memberships__user=user).annotate(role=Subquery(role)).order_by("name")
+
+
+def project_for_user(user, project_id: int) -> Project:
+    project = projects_for_user(user).filter(pk=project_id).first()
+    if project is None:
+        raise Http404("No such project.")
+    return project
+
+
+def clips_for_user(user):
+    return Clip.objects.filter(project__memberships__user=user).select_related("subject", "project")
+
+
+def clip_for_user(user, clip_id: int) -> tuple[Clip, str]:
+    clip = clips_for_user(user).filter(pk=clip_id).first()
+    if clip is None:
+        raise Http404("No such clip.")
+    role = Membership.objects.filter(project_id=clip.project_id, user=user).values_list("role", flat=True).first()
+    return clip, role
+
+
+def events_visible(user, clip: Clip, role: str):
+    events = CodingEvent.objects.filter(clip=clip).select_related("coder")
+    return events if role in SEE_ALL_EVENTS_ROLES else events.filter(coder=user)
+
+
+def event_for_user(user, event_id: int) -> tuple[CodingEvent, str]:
+    event = CodingEvent.objects.select_related("clip__project", "coder").filter(
+        pk=event_id, clip__project__memberships__user=user
+    ).first()
+    if event is None:
+        raise Http404("No such event.")
+    role = Membership.objects.filter(project_id=event.clip.project_id, user=user).values_list("role", flat=True).first()
+    if role not in SEE_ALL_EVENTS_ROLES and event.coder_id != user.pk:
+        raise Http404("No such event.")
+    return event, role
+
+
+def clip_frame_access(user, clip_id: int) -> tuple[int, str] | None:
+    """One query on the hot path of the frame endpoint: (frame_count, status) or None."""
+    return (
+        Clip.objects.filter(pk=clip_id, project__memberships__user=user)
+        .values_list("frame_count", "status").first()
+    )
+
+
+def job_for_user(user, job_id: int) -> Job:
+    job = Job.objects.filter(pk=job_id, project__memberships__user=user).first()
+    if job is None:
+        raise Http404("No such job.")
+    return job

@@ -1,0 +1,17 @@
+from annotator.models import Clip, Job
+
+
+def clips_of_project(project):
+    return Clip.objects.filter(project=project).select_related("subject").order_by("subject__code", "name", "id")
+
+
+def latest_jobs_by_clip(clips) -> dict[int, Job]:
+    latest: dict[int, Job] = {}
+    for job in Job.objects.filter(clip__in=clips).order_by("clip_id", "-created_at", "-id"):
+        latest.setdefault(job.clip_id, job)
+    return latest
+
+
+def any_clip_in_progress(clips) -> bool:
+    return any(clip.status in {Clip.Status.PENDING, Clip.Status.PROCESSING} or clip.face_status == Clip.FaceStatus.PENDING
+               and clip.status == Clip.Status.READY for clip in clips)

@@ -1,0 +1,114 @@
+"""Coding events: every write checks the frames, the vocabulary and the version, and is kept in history."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from annotator.models import Clip, CodingEvent, EventRevision
+from annotator.permissions import can_code, can_edit_event, role_for
+from annotator.validation import normalise_aus
+
+EDITABLE_FIELDS = ("onset", "apex", "offset", "kind", "emotion", "aus", "notes", "status")
+
+
+class EventConflict(Exception):
+    """The event changed since the client read it; `current` is the saved state."""
+
+    def __init__(self, current: CodingEvent):
+        super().__init__(f"Event {current.pk} is at version {current.version}.")
+        self.current = current
+
+
+def event_snapshot(event: CodingEvent) -> dict:
+    return {
+        "id": event.pk, "clip": event.clip_id, "coder": event.coder_id, "onset": event.onset, "apex": event.apex,
+        "offset": event.offset, "kind": event.kind, "emotion": event.emotion, "aus": event.aus,
+        "notes": event.notes, "status": event.status, "version": event.version,
+    }
+
+
+def _frame(value, name: str, clip: Clip) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError({name: f"{name} must be a whole frame number."})
+    if not 0 <= value < clip.frame_count:
+        raise ValidationError({name: f"{name} {value} is outside the clip (frames 0 to {clip.frame_count - 1})."})
+    return value
+
+
+def _validate(event: CodingEvent) -> None:
+    clip = event.clip
+    if clip.status != Clip.Status.READY:
+        raise ValidationError({"clip": "This clip is not ready for coding yet."})
+    if event.onset is None or event.offset is None:
+        raise ValidationError({"onset": "An event needs an onset and an offset frame."})
+    onset = _frame(event.onset, "onset", clip)
+    offset = _frame(event.offset, "offset", clip)
+    apex = _frame(event.apex, "apex", clip)
+    if onset > offset:
+        raise ValidationError({"offset": f"Offset {offset} comes before onset {onset}."})
+    if apex is not None and not onset <= apex <= offset:
+        raise ValidationError({"apex": f"Apex {apex} must lie between onset {onset} and offset {offset}."})
+    if event.kind not in CodingEvent.Kind.values:
+        raise ValidationError({"kind": "Kind must be micro or macro."})
+    if event.status not in CodingEvent.Status.values:
+        raise ValidationError({"status": "Status must be draft or submitted."})
+    if event.emotion and event.emotion not in clip.project.emotion_labels:
+        raise ValidationError({"emotion": f"{event.emotion!r} is not one of this project's emotion labels."})
+    event.aus = normalise_aus(event.aus, set(clip.project.au_set))
+
+
+def _record(event: CodingEvent, action: str, user) -> None:
+    EventRevision.objects.create(
+        event_id_value=event.pk, clip_id=event.clip_id, action=action, version=event.version,
+        snapshot=event_snapshot(event), changed_by=user,
+    )
+
+
+def _require_coder(clip: Clip, user) -> None:
+    if not can_code(role_for(user, clip.project)):
+        raise PermissionDenied("Your role in this project does not allow coding.")
+
+
+@transaction.atomic
+def event_create(*, clip: Clip, coder, **fields) -> CodingEvent:
+    _require_coder(clip, coder)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({"fields": f"Unknown fields: {', '.join(sorted(unknown))}."})
+    event = CodingEvent(clip=clip, coder=coder, **fields)
+    _validate(event)
+    event.save()
+    _record(event, EventRevision.Action.CREATE, coder)
+    return event
+
+
+@transaction.atomic
+def event_update(*, event_id: int, user, version: int, changes: dict) -> CodingEvent:
+    event = CodingEvent.objects.select_for_update().select_related("clip__project").get(pk=event_id)
+    if not can_edit_event(user, event):
+        raise PermissionDenied("Only the event's coder or the project lead may change it.")
+    if version != event.version:
+        raise EventConflict(event)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({"fields": f"Unknown fields: {', '.join(sorted(unknown))}."})
+    for name, value in changes.items():
+        setattr(event, name, value)
+    _validate(event)
+    event.version += 1
+    event.save()
+    _record(event, EventRevision.Action.UPDATE, user)
+    return event
+
+
+@transaction.atomic
+def event_delete(*, event_id: int, user, version: int) -> None:
+    event = CodingEvent.objects.select_for_update().select_related("clip__project").get(pk=event_id)
+    if not can_edit_event(user, event):
+        raise PermissionDenied("Only the event's coder or the project lead may delete it.")
+    if version != event.version:
+        raise EventConflict(event)
+    event.version += 1
+    _record(event, EventRevision.Action.DELETE, user)
+    event.delete()

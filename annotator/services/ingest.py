@@ -1,0 +1,104 @@
+"""Ingest: turn a stored source (video, frame folder, still) into integer-addressed frames."""
+
+import logging
+from pathlib import Path
+
+from django.conf import settings
+
+from annotator.media.errors import IngestError
+from annotator.media.framestore import FrameStore
+from annotator.media.pipeline import DecodeResult, decode_to_store, write_face_crops
+from annotator.media.sources import Limits
+from annotator.models import Clip, Job
+from annotator.services.jobs import ProgressReporter, job_log, job_run
+from annotator.services.storage import clip_source_path
+
+logger = logging.getLogger(__name__)
+
+
+def ingest_limits() -> Limits:
+    config = settings.MESTUDIO_INGEST
+    return Limits(max_width=config["MAX_WIDTH"], max_height=config["MAX_HEIGHT"], max_frames=config["MAX_FRAMES"])
+
+
+def clip_ingest_job(*, job_id: int) -> Job | None:
+    return job_run(job_id=job_id, work=_ingest)
+
+
+def _ingest(job: Job, progress: ProgressReporter) -> None:
+    clip = Clip.objects.get(pk=job.clip_id)
+    align = bool(job.params.get("align", settings.MESTUDIO_INGEST["ALIGN_FACES"]))
+    decoded = clip_decode(clip=clip, job=job, align=align, progress=progress.section(0.0, 0.6 if align else 1.0))
+    if align:
+        clip_align_faces(clip=clip, job=job, decoded=decoded, progress=progress.section(0.6, 0.4))
+    else:
+        Clip.objects.filter(pk=clip.pk).update(face_status=Clip.FaceStatus.SKIPPED)
+
+
+def _mark_failed(clip: Clip, message: str) -> None:
+    clip.status = Clip.Status.FAILED
+    clip.error = message
+    clip.save(update_fields=["status", "error"])
+    FrameStore(settings.MEDIA_ROOT, clip.pk).reset()
+
+
+def clip_decode(*, clip: Clip, job: Job, align: bool, progress: ProgressReporter) -> DecodeResult:
+    store = FrameStore(settings.MEDIA_ROOT, clip.pk)
+    clip.status = Clip.Status.PROCESSING
+    clip.error = ""
+    clip.save(update_fields=["status", "error"])
+    config = settings.MESTUDIO_INGEST
+    try:
+        decoded = decode_to_store(
+            clip_source_path(clip), store, limits=ingest_limits(), jpeg_quality=config["JPEG_QUALITY"],
+            detect_landmarks=align, progress=progress,
+        )
+    except IngestError as exc:
+        _mark_failed(clip, str(exc))
+        raise
+    except Exception as exc:
+        logger.exception("ingest of clip %s failed", clip.pk)
+        _mark_failed(clip, f"Unexpected error while decoding ({type(exc).__name__}); the job log has details.")
+        raise
+    info = decoded.info
+    clip.fps = clip.fps or info.fps or clip.project.default_fps
+    clip.frame_count = decoded.frame_count
+    clip.container_frame_count = info.container_frame_count
+    clip.width, clip.height, clip.codec = info.width, info.height, info.codec
+    clip.status = Clip.Status.READY
+    clip.save(update_fields=["fps", "frame_count", "container_frame_count", "width", "height", "codec", "status"])
+    store.write_meta({"frame_count": clip.frame_count, "fps": clip.fps, "width": clip.width, "height": clip.height})
+    if clip.frame_count_mismatch:
+        job_log(job=job, line=(
+            f"container says {clip.container_frame_count} frames, decoder gave {clip.frame_count}: "
+            "the decoded count is used"
+        ))
+    job_log(job=job, line=f"decoded {clip.frame_count} frames ({clip.width}x{clip.height}, {clip.codec})")
+    return decoded
+
+
+def clip_align_faces(*, clip: Clip, job: Job, decoded: DecodeResult, progress: ProgressReporter) -> None:
+    store = FrameStore(settings.MEDIA_ROOT, clip.pk)
+    config = settings.MESTUDIO_INGEST
+    try:
+        result = write_face_crops(
+            clip_source_path(clip), store, decoded, face_size=config["FACE_SIZE"],
+            jpeg_quality=config["JPEG_QUALITY"], progress=progress,
+        )
+    except Exception as exc:  # frames are already usable; a failed alignment must not take them away
+        logger.exception("face alignment of clip %s failed", clip.pk)
+        Clip.objects.filter(pk=clip.pk).update(face_status=Clip.FaceStatus.FAILED)
+        job_log(job=job, line=f"face alignment failed: {type(exc).__name__}: {exc}")
+        return
+    Clip.objects.filter(pk=clip.pk).update(
+        face_status=result.status, face_method=result.method, face_frame_count=result.face_frames,
+    )
+    store.write_meta({**store.read_meta(), "faces": {
+        "status": result.status, "method": result.method, "reference_frame": result.reference_frame,
+        "frames_with_face": result.face_frames, **result.detail,
+    }})
+    job_log(job=job, line=(
+        f"faces: {result.status}" + (f" by {result.method} from frame {result.reference_frame}, "
+                                     f"{result.face_frames} of {clip.frame_count} frames with landmarks"
+                                     if result.status == "ready" else "")
+    ))

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from annotator.views import pages
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("projects/<int:project_id>/", pages.project_detail, name="project"),
+    path("projects/<int:project_id>/clips/", pages.clip_table, name="clip-table"),
+    path("projects/<int:project_id>/upload/", pages.clip_upload, name="clip-upload"),
+    path("projects/<int:project_id>/subjects/", pages.subject_add, name="subject-add"),
+    path("clips/<int:clip_id>/", pages.workspace, name="workspace"),
+    path("clips/<int:clip_id>/retry/", pages.clip_retry, name="clip-retry"),
+    path("api/", include("annotator.api.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,122 @@
+"""Server-rendered pages; htmx swaps their partials. Logic stays in services and selectors."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from annotator.api.serializers import ClipSerializer, EventSerializer
+from annotator.facs import AU_NAMES, INTENSITIES
+from annotator.forms import SubjectForm, UploadForm
+from annotator.models import Clip
+from annotator.permissions import can_code, can_manage
+from annotator.selectors.access import clip_for_user, events_visible, project_for_user, projects_for_user
+from annotator.selectors.clips import any_clip_in_progress, clips_of_project, latest_jobs_by_clip
+from annotator.services.clips import clip_create_from_uploads, clip_reingest
+from annotator.services.projects import subject_create, subject_get_or_create
+
+
+@require_GET
+def home(request):
+    return render(request, "annotator/home.html", {"projects": projects_for_user(request.user)})
+
+
+def _clip_table_context(project) -> dict:
+    clips = list(clips_of_project(project))
+    jobs = latest_jobs_by_clip(clips)
+    rows = [(clip, jobs.get(clip.pk)) for clip in clips]
+    return {"project": project, "rows": rows, "polling": any_clip_in_progress(clips)}
+
+
+@require_GET
+def project_detail(request, project_id: int):
+    project = project_for_user(request.user, project_id)
+    context = _clip_table_context(project) | {
+        "upload_form": UploadForm(), "subject_form": SubjectForm(),
+        "can_upload": can_code(project.role), "can_manage": can_manage(project.role),
+    }
+    return render(request, "annotator/project.html", context)
+
+
+@require_GET
+def clip_table(request, project_id: int):
+    project = project_for_user(request.user, project_id)
+    return render(request, "annotator/_clip_table.html", _clip_table_context(project))
+
+
+@require_POST
+def clip_upload(request, project_id: int):
+    project = project_for_user(request.user, project_id)
+    if not can_code(project.role):
+        raise PermissionDenied("Your role in this project does not allow uploads.")
+    form = UploadForm(request.POST, request.FILES)
+    message = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            subject = subject_get_or_create(project=project, code=data["subject"])
+            clips = clip_create_from_uploads(
+                project=project, subject=subject, files=data["files"], created_by=request.user,
+                as_frame_folder=data["as_frame_folder"], folder_name=data["folder_name"], fps=data["fps"],
+            )
+        except (ValidationError, ValueError) as exc:
+            form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            message = f"{len(clips)} clip(s) queued for ingest."
+            form = UploadForm(initial={"subject": data["subject"]})
+    context = _clip_table_context(project) | {"upload_form": form, "upload_message": message}
+    return render(request, "annotator/_upload_result.html", context, status=200 if not form.errors else 400)
+
+
+@require_POST
+def subject_add(request, project_id: int):
+    project = project_for_user(request.user, project_id)
+    if not can_manage(project.role):
+        raise PermissionDenied("Only the project lead adds subjects.")
+    form = SubjectForm(request.POST)
+    if form.is_valid():
+        try:
+            subject_create(project=project, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form = SubjectForm()
+    return render(request, "annotator/_subjects.html", {"project": project, "subject_form": form,
+                                                        "can_manage": True}, status=400 if form.errors else 200)
+
+
+@require_POST
+def clip_retry(request, clip_id: int):
+    clip, role = clip_for_user(request.user, clip_id)
+    if not can_code(role):
+        raise PermissionDenied("Your role in this project does not allow re-ingesting.")
+    clip_reingest(clip=clip, created_by=request.user)
+    return render(request, "annotator/_clip_table.html", _clip_table_context(project_for_user(request.user, clip.project_id)))
+
+
+@require_GET
+def workspace(request, clip_id: int):
+    clip, role = clip_for_user(request.user, clip_id)
+    project = project_for_user(request.user, clip.project_id)
+    siblings = list(clips_of_project(project).filter(status=Clip.Status.READY).values_list("id", flat=True))
+    position = siblings.index(clip.pk) if clip.pk in siblings else None
+    config = {
+        "clip": ClipSerializer(clip).data,
+        "events": EventSerializer(events_visible(request.user, clip, role).filter(coder=request.user), many=True).data,
+        "emotions": project.emotion_labels,
+        "aus": [{"number": n, "name": AU_NAMES.get(n, "")} for n in project.au_set],
+        "intensities": list(INTENSITIES),
+        "canCode": can_code(role),
+        "user": request.user.username,
+        "urls": {"frame": f"/api/clips/{clip.pk}/frames/", "face": f"/api/clips/{clip.pk}/faces/",
+                 "events": f"/api/clips/{clip.pk}/events/", "event": "/api/events/"},
+    }
+    neighbours = {
+        "previous": siblings[position - 1] if position else None,
+        "next": siblings[position + 1] if position is not None and position + 1 < len(siblings) else None,
+    }
+    return render(request, "annotator/workspace.html", {
+        "clip": clip, "project": project, "role": role, "config": config, "neighbours": neighbours,
+    })
+
+
