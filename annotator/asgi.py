@@ -8,10 +8,6 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402  (needs apps loaded)
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
-from annotator.settings import assert_safe_to_serve  # noqa: E402
-
-assert_safe_to_serve()
-
 application = ProtocolTypeRouter(
     {
         # Static assets are code, not subject data; serving them here keeps `make run` proxy-free.

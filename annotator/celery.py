@@ -1,7 +1,6 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
 
@@ -15,12 +14,6 @@ def _prepare_broker_folders(sender, **kwargs):
     from django.conf import settings
 
     if not settings.REDIS_URL:
-        for key in ("data_folder_in", "processed_folder"):
+        for key in ("data_folder_in", "processed_folder", "control_folder"):
             os.makedirs(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key], exist_ok=True)
 
-
-@worker_init.connect
-def _refuse_insecure_worker(**kwargs):
-    from annotator.settings import assert_safe_to_serve
-
-    assert_safe_to_serve()

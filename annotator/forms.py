@@ -1,6 +1,6 @@
 from django import forms
 
-from annotator.models import Subject
+from annotator.models import Membership, Subject
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -33,3 +33,8 @@ class SubjectForm(forms.ModelForm):
         model = Subject
         fields = ["code", "consent_given", "consent_date", "notes"]
         widgets = {"consent_date": forms.DateInput(attrs={"type": "date"}), "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=150, help_text="An existing account; administrators create accounts.")
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.CODER)

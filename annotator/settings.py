@@ -28,17 +28,12 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 INSECURE_DEFAULT_KEY = "insecure-dev-key-only-for-debug-and-tests"
-SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEFAULT_KEY)
-
-
-def assert_safe_to_serve() -> None:
-    """Called by the ASGI app and the Celery worker; management commands and tests may run with the default key."""
-    if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_KEY:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Outside DEBUG MEStudio refuses to start with the built-in key: "
-            "export SECRET_KEY (make run keeps one in var/secret_key)."
-        )
-
+SECRET_KEY = os.environ.get("SECRET_KEY") or INSECURE_DEFAULT_KEY
+if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. Outside DEBUG MEStudio refuses to start with the built-in key: "
+        "export SECRET_KEY (make run keeps one in var/secret_key), or DEBUG=1 on a development machine."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -161,11 +156,12 @@ if REDIS_URL:
         "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
     }
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
         "polling_interval": 0.1,
     }
@@ -191,6 +187,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "JobKindEnum": "annotator.models.job.Job.Kind",
+        "JobStatusEnum": "annotator.models.job.Job.Status",
+        "ClipStatusEnum": "annotator.models.clip.Clip.Status",
+        "EventKindEnum": "annotator.models.event.CodingEvent.Kind",
+        "EventStatusEnum": "annotator.models.event.CodingEvent.Status",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -12,6 +12,7 @@ urlpatterns = [
     path("projects/<int:project_id>/clips/", pages.clip_table, name="clip-table"),
     path("projects/<int:project_id>/upload/", pages.clip_upload, name="clip-upload"),
     path("projects/<int:project_id>/subjects/", pages.subject_add, name="subject-add"),
+    path("projects/<int:project_id>/members/", pages.member_set, name="member-set"),
     path("clips/<int:clip_id>/", pages.workspace, name="workspace"),
     path("clips/<int:clip_id>/retry/", pages.clip_retry, name="clip-retry"),
     path("api/", include("annotator.api.urls")),

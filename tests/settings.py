@@ -1,0 +1,9 @@
+"""Test settings: the production settings module, with a throwaway key so no DEBUG shortcut is needed."""
+
+import os
+import secrets
+
+os.environ.setdefault("SECRET_KEY", f"test-only-{secrets.token_urlsafe(40)}")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+
+from annotator.settings import *  # noqa: E402,F403
