@@ -6,7 +6,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
 
 app = Celery("mestudio")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["annotator"])
+app.autodiscover_tasks(["annotator", "mlbackend"])
 
 
 @app.on_after_configure.connect

@@ -1,4 +1,8 @@
+from pathlib import Path
+
 from django import forms
+
+from annotator.media.sources import IMAGE_EXTENSIONS
 
 from annotator.models import Membership, Subject
 
@@ -19,13 +23,31 @@ class MultipleFileField(forms.FileField):
 
 class UploadForm(forms.Form):
     subject = forms.CharField(max_length=32, help_text="Pseudonymous code, e.g. S01; created if new.")
-    files = MultipleFileField(help_text="Videos (mp4, avi, mov, mkv...) or images.")
-    as_frame_folder = forms.BooleanField(
-        required=False, label="Images are the frames of one clip",
-        help_text="Frames are ordered by natural sort of their names (img2 before img10).",
+    files = MultipleFileField(required=False, label="Videos or images",
+                              help_text="Each video (mp4, avi, mov, mkv...) or image becomes one clip.")
+    folder = MultipleFileField(
+        required=False, label="Or a folder of frames",
+        widget=MultipleFileInput(attrs={"webkitdirectory": True}),
+        help_text="One clip; frames in natural order of their names (img2 before img10).",
     )
+    as_frame_folder = forms.BooleanField(required=False, label="The chosen images are the frames of one clip")
     folder_name = forms.CharField(max_length=200, required=False, label="Clip name (frame folders)")
-    fps = forms.FloatField(required=False, min_value=1, max_value=10000, label="Frame rate override (fps)")
+    fps = forms.FloatField(required=False, min_value=1, max_value=10000, label="Frame rate override (fps)",
+                           help_text="High-speed footage is often exported at a wrong container rate.")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("files") and not data.get("folder"):
+            raise forms.ValidationError("Choose video or image files, or a folder of frames.")
+        if data.get("files") and data.get("folder"):
+            raise forms.ValidationError("Upload files or a folder, not both at once.")
+        if data.get("folder"):
+            # A picked folder often carries Thumbs.db or .DS_Store along with the frames.
+            frames = [f for f in data["folder"] if Path(f.name).suffix.lower() in IMAGE_EXTENSIONS]
+            if not frames:
+                raise forms.ValidationError("The folder holds no .jpg, .png or .bmp frames.")
+            data["files"], data["as_frame_folder"] = frames, True
+        return data
 
 
 class SubjectForm(forms.ModelForm):

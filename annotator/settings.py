@@ -147,6 +147,9 @@ MESTUDIO_INGEST = {
     "ALIGN_FACES": env_bool("MESTUDIO_ALIGN_FACES", True),
 }
 
+# ML plugins, by module; more can come from the `mestudio.plugins` entry-point group.
+MESTUDIO_PLUGINS = env_list("MESTUDIO_PLUGINS", "")
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if REDIS_URL:
@@ -171,6 +174,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Name a queue (e.g. "gpu") to send training, evaluation and pre-annotation there; GPU workers consume it.
+MESTUDIO_GPU_QUEUE = os.environ.get("MESTUDIO_GPU_QUEUE", "")
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-jobs": {"task": "annotator.sweep_stale_jobs", "schedule": 30.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,10 +1,22 @@
 """Celery tasks stay thin: they take an id and call a service."""
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from annotator.services.ingest import clip_ingest_job
+from annotator.services.jobs import job_sweep_stale
 
 
 @shared_task(name="annotator.ingest_clip")
 def ingest_clip(job_id: int) -> None:
     clip_ingest_job(job_id=job_id)
+
+
+@shared_task(name="annotator.sweep_stale_jobs")
+def sweep_stale_jobs() -> int:
+    return job_sweep_stale()
+
+
+@worker_ready.connect
+def _sweep_at_start(**kwargs):
+    job_sweep_stale()

@@ -16,5 +16,7 @@ urlpatterns = [
     path("clips/<int:clip_id>/", pages.workspace, name="workspace"),
     path("clips/<int:clip_id>/retry/", pages.clip_retry, name="clip-retry"),
     path("api/", include("annotator.api.urls")),
+    # The ML backend mounts its own pages and API; annotator itself never imports it.
+    path("", include("mlbackend.urls")),
     path("admin/", admin.site.urls),
 ]

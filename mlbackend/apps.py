@@ -1,7 +1,19 @@
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 
 
 class MlbackendConfig(AppConfig):
     name = "mlbackend"
     verbose_name = "MEStudio ML backend"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.conf import settings
+
+        from mlbackend.contract import PluginError
+        from mlbackend.registry import load_plugins
+
+        try:
+            load_plugins(list(settings.MESTUDIO_PLUGINS))
+        except PluginError as exc:
+            raise ImproperlyConfigured(f"MESTUDIO_PLUGINS: {exc}") from exc

@@ -7,3 +7,6 @@ os.environ.setdefault("SECRET_KEY", f"test-only-{secrets.token_urlsafe(40)}")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from annotator.settings import *  # noqa: E402,F403
+
+# The dummy plugin exists for tests only (NetBox style).
+MESTUDIO_PLUGINS = [*MESTUDIO_PLUGINS, "plugins.dummy"]  # noqa: F405

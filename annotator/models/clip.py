@@ -44,6 +44,7 @@ class Clip(models.Model):
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="clips")
     name = models.CharField(max_length=200)
     source = models.CharField(max_length=500, help_text="Original file or folder name, for provenance only.")
+    dataset = models.CharField(max_length=64, blank=True, help_text="Source dataset (e.g. CASME II) in composite projects.")
     source_kind = models.CharField(max_length=8, choices=SourceKind.choices, default=SourceKind.VIDEO)
     fps = models.FloatField(null=True, blank=True)
     frame_count = models.PositiveIntegerField(default=0, help_text="Frames actually decoded; ids are 0..n-1.")

@@ -14,6 +14,7 @@ class CodingEvent(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft"
         SUBMITTED = "submitted"
+        REVIEWED = "reviewed"
 
     clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="events")
     coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="coding_events")

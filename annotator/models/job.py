@@ -7,6 +7,9 @@ class Job(models.Model):
 
     class Kind(models.TextChoices):
         INGEST = "ingest"
+        PREANNOTATE = "preannotate", "pre-annotate"
+        TRAIN = "train"
+        EVALUATE = "evaluate"
 
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -21,6 +24,7 @@ class Job(models.Model):
     message = models.CharField(max_length=300, blank=True)
     log = models.TextField(blank=True)
     error = models.TextField(blank=True)
+    retryable = models.BooleanField(default=False, help_text="Failed for a reason outside the job (worker lost).")
     params = models.JSONField(default=dict, blank=True)
     project = models.ForeignKey("annotator.Project", null=True, on_delete=models.CASCADE, related_name="jobs")
     clip = models.ForeignKey("annotator.Clip", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -23,11 +24,9 @@ def _new_clip(*, project: Project, subject: Subject, name: str, kind: str) -> Cl
 
 
 def _queue_ingest(*, clip: Clip, created_by, align: bool | None) -> Job:
-    from annotator.tasks import ingest_clip
-
     params = {} if align is None else {"align": align}
     job = job_create(kind=Job.Kind.INGEST, project=clip.project, clip=clip, params=params, created_by=created_by)
-    job_enqueue_on_commit(job=job, task=ingest_clip)
+    job_enqueue_on_commit(job=job)
     return job
 
 
@@ -82,11 +81,13 @@ def clip_create_from_uploads(
 ) -> list[Clip]:
     """Several images with as_frame_folder make one clip; otherwise each file is its own clip."""
     if not files:
-        raise ValueError("Choose at least one file.")
+        raise ValidationError({"files": "Choose at least one file."})
     if as_frame_folder:
         not_images = [display_name(f.name) for f in files if not _is_image(f.name)]
         if not_images:
-            raise ValueError(f"A frame folder takes only .jpg, .png or .bmp files, not {', '.join(not_images[:3])}.")
+            raise ValidationError(
+                {"files": f"A frame folder takes only .jpg, .png or .bmp files, not {', '.join(not_images[:3])}."}
+            )
         clip = _new_clip(project=project, subject=subject, name=folder_name or display_name(files[0].name),
                          kind=Clip.SourceKind.FRAMES)
         clip.fps = fps or project.default_fps

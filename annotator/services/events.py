@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from annotator.models import Clip, CodingEvent, EventRevision
-from annotator.permissions import can_code, can_edit_event, role_for
+from annotator.permissions import can_code, can_edit_event, can_manage, role_for
 from annotator.validation import normalise_aus
 
 EDITABLE_FIELDS = ("onset", "apex", "offset", "kind", "emotion", "aus", "notes", "status")
@@ -52,7 +52,7 @@ def _validate(event: CodingEvent) -> None:
     if event.kind not in CodingEvent.Kind.values:
         raise ValidationError({"kind": "Kind must be micro or macro."})
     if event.status not in CodingEvent.Status.values:
-        raise ValidationError({"status": "Status must be draft or submitted."})
+        raise ValidationError({"status": "Status must be draft, submitted or reviewed."})
     if event.emotion and event.emotion not in clip.project.emotion_labels:
         raise ValidationError({"emotion": f"{event.emotion!r} is not one of this project's emotion labels."})
     event.aus = normalise_aus(event.aus, set(clip.project.au_set))
@@ -76,6 +76,8 @@ def event_create(*, clip: Clip, coder, **fields) -> CodingEvent:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({"fields": f"Unknown fields: {', '.join(sorted(unknown))}."})
+    if fields.get("status") == CodingEvent.Status.REVIEWED:
+        raise ValidationError({"status": "A new event starts as draft or submitted; a lead reviews it afterwards."})
     event = CodingEvent(clip=clip, coder=coder, **fields)
     _validate(event)
     event.save()
@@ -93,6 +95,8 @@ def event_update(*, event_id: int, user, version: int, changes: dict) -> CodingE
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({"fields": f"Unknown fields: {', '.join(sorted(unknown))}."})
+    if changes.get("status") == CodingEvent.Status.REVIEWED and not can_manage(role_for(user, event.clip.project)):
+        raise PermissionDenied("Only the project lead marks an event as reviewed.")
     for name, value in changes.items():
         setattr(event, name, value)
     _validate(event)

@@ -1,35 +1,78 @@
-"""Job rows: the one record of every background task's state, progress, log and error."""
+"""Job rows: the one record of every background task's state, progress, log and error.
+
+The runner marks a job running, keeps a heartbeat from a side thread (a long training
+step writes no progress for a while, yet the worker is alive), stops at the next progress
+write once someone cancelled the job, and records success or the error. A sweeper fails
+jobs whose heartbeat stopped: their worker died, so they are marked retryable.
+"""
 
 import socket
+import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from annotator.models import Job
+from annotator.models import Clip, Job
 
 PROGRESS_WRITE_INTERVAL_S = 0.25
+HEARTBEAT_INTERVAL_S = 10
+STALE_AFTER_S = 90
+# Task names by kind, as strings: annotator enqueues ML jobs without importing mlbackend.
+TASK_FOR_KIND = {
+    Job.Kind.INGEST: "annotator.ingest_clip",
+    Job.Kind.PREANNOTATE: "mlbackend.preannotate",
+    Job.Kind.TRAIN: "mlbackend.train",
+    Job.Kind.EVALUATE: "mlbackend.evaluate",
+}
+ACCELERATED_KINDS = {Job.Kind.PREANNOTATE, Job.Kind.TRAIN, Job.Kind.EVALUATE}
+
+
+class JobCancelled(Exception):
+    pass
 
 
 def job_create(*, kind: str, project=None, clip=None, params: dict | None = None, created_by=None) -> Job:
-    return Job.objects.create(
-        kind=kind, project=project, clip=clip, params=params or {}, created_by=created_by,
-    )
+    return Job.objects.create(kind=kind, project=project, clip=clip, params=params or {}, created_by=created_by)
 
 
-def job_enqueue_on_commit(*, job: Job, task) -> None:
-    transaction.on_commit(lambda: task.delay(job.pk))
+def job_queue(job: Job) -> str:
+    gpu_queue = settings.MESTUDIO_GPU_QUEUE
+    return gpu_queue if gpu_queue and job.kind in ACCELERATED_KINDS else settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+def job_enqueue_on_commit(*, job: Job) -> None:
+    from annotator.celery import app
+
+    transaction.on_commit(lambda: app.send_task(TASK_FOR_KIND[job.kind], args=[job.pk], queue=job_queue(job)))
+
+
+def job_publish(job: Job) -> None:
+    """With Redis, push the new state to the job's channel group; embedded, consumers read the row."""
+    if not settings.REDIS_URL:
+        return
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    async_to_sync(get_channel_layer().group_send)(f"job-{job.pk}", {"type": "job.update", "job": job.pk})
 
 
 def job_start(*, job: Job, device: str = "cpu") -> None:
     now = timezone.now()
     job.status = Job.Status.RUNNING
-    job.started_at = now
-    job.heartbeat_at = now
+    job.started_at = job.heartbeat_at = now
     job.worker = socket.gethostname()
     job.device = device
     job.save(update_fields=["status", "started_at", "heartbeat_at", "worker", "device"])
+    job_publish(job)
+
+
+def job_set_device(*, job: Job, device: str) -> None:
+    job.device = device
+    Job.objects.filter(pk=job.pk).update(device=device)
 
 
 def job_log(*, job: Job, line: str) -> None:
@@ -43,16 +86,65 @@ def job_finish(*, job: Job, status: str, error: str = "") -> None:
     job.finished_at = timezone.now()
     if status == Job.Status.SUCCEEDED:
         job.progress = 1.0
-    job.save(update_fields=["status", "error", "finished_at", "progress"])
+    # A cancel that raced with the last step wins: the user asked for it.
+    updated = Job.objects.filter(pk=job.pk).exclude(status=Job.Status.CANCELLED).update(
+        status=status, error=error, finished_at=job.finished_at, progress=job.progress,
+    )
+    if not updated:
+        job.status = Job.Status.CANCELLED
+        Job.objects.filter(pk=job.pk).update(finished_at=job.finished_at)
+    job_publish(job)
+
+
+def job_cancel(*, job: Job) -> Job:
+    if job.status == Job.Status.QUEUED:
+        Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+            status=Job.Status.CANCELLED, finished_at=timezone.now(), message="cancelled before it started")
+    elif job.status == Job.Status.RUNNING:
+        Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(
+            status=Job.Status.CANCELLED, message="cancelling…")
+    job.refresh_from_db()
+    job_publish(job)
+    return job
+
+
+def job_retry(*, job: Job, created_by) -> Job:
+    if job.status not in {Job.Status.FAILED, Job.Status.CANCELLED}:
+        raise ValueError("Only a failed or cancelled job can be retried.")
+    if job.kind == Job.Kind.INGEST and job.clip_id:
+        Clip.objects.filter(pk=job.clip_id).update(status=Clip.Status.PENDING, error="")
+    retry = job_create(kind=job.kind, project=job.project, clip=job.clip, params=job.params, created_by=created_by)
+    job_enqueue_on_commit(job=retry)
+    return retry
+
+
+def job_is_cancelled(job: Job) -> bool:
+    return Job.objects.filter(pk=job.pk, status=Job.Status.CANCELLED).exists()
+
+
+def job_sweep_stale(*, stale_after_s: int = STALE_AFTER_S) -> int:
+    """Fail running jobs whose worker stopped beating; they can be retried."""
+    cutoff = timezone.now() - timedelta(seconds=stale_after_s)
+    stale = list(Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff))
+    for job in stale:
+        message = f"The worker stopped responding (no heartbeat for {stale_after_s} s); retry the job."
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, error=message, retryable=True,
+                                             finished_at=timezone.now())
+        if job.kind == Job.Kind.INGEST and job.clip_id:
+            Clip.objects.filter(pk=job.clip_id, status__in=[Clip.Status.PENDING, Clip.Status.PROCESSING]).update(
+                status=Clip.Status.FAILED, error=message)
+        job_publish(job)
+    return len(stale)
 
 
 class ProgressReporter:
-    """Writes progress at most every PROGRESS_WRITE_INTERVAL_S so a fast loop does not hammer the database."""
+    """Writes progress at most every PROGRESS_WRITE_INTERVAL_S; raises JobCancelled once the job was cancelled."""
 
-    def __init__(self, job: Job, start: float = 0.0, span: float = 1.0):
+    def __init__(self, job: Job, start: float = 0.0, span: float = 1.0, echo: Callable | None = None):
         self.job = job
         self.start = start
         self.span = span
+        self.echo = echo
         self._last_write = 0.0
 
     def __call__(self, fraction: float, message: str = "", force: bool = False) -> None:
@@ -63,22 +155,59 @@ class ProgressReporter:
         progress = self.start + self.span * min(max(fraction, 0.0), 1.0)
         self.job.progress = progress
         self.job.message = message[:300]
-        Job.objects.filter(pk=self.job.pk).update(
+        written = Job.objects.filter(pk=self.job.pk, status=Job.Status.RUNNING).update(
             progress=progress, message=self.job.message, heartbeat_at=timezone.now()
         )
+        if not written:
+            raise JobCancelled("cancelled by a user")
+        job_publish(self.job)
+        if self.echo is not None:
+            self.echo(progress, self.job.message)
 
     def section(self, start: float, span: float) -> "ProgressReporter":
-        return ProgressReporter(self.job, self.start + self.span * start, self.span * span)
+        return ProgressReporter(self.job, self.start + self.span * start, self.span * span, self.echo)
 
 
-def job_run(*, job_id: int, work: Callable[[Job, ProgressReporter], None]) -> Job | None:
-    """Run `work` for a queued job: mark it running, record success or the error, never raise."""
+class Heartbeat:
+    """Beats from a side thread while the job's own thread is busy."""
+
+    def __init__(self, job_id: int, interval_s: float = HEARTBEAT_INTERVAL_S):
+        self.job_id = job_id
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.interval_s):
+                Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(heartbeat_at=timezone.now())
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def job_run(*, job_id: int, work: Callable[[Job, ProgressReporter], None], echo: Callable | None = None
+            ) -> Job | None:
+    """Run `work` for a queued job: mark it running, record success, cancellation or the error; never raise."""
+    close_old_connections()
     job = Job.objects.filter(pk=job_id).first()
     if job is None or job.status != Job.Status.QUEUED:
         return job
     job_start(job=job)
     try:
-        work(job, ProgressReporter(job))
+        with Heartbeat(job.pk):
+            work(job, ProgressReporter(job, echo=echo))
+    except JobCancelled:
+        job_log(job=job, line="cancelled")
+        job_finish(job=job, status=Job.Status.CANCELLED)
+        return job
     except Exception as exc:  # the job row is the error report; the worker must live on
         job_log(job=job, line=f"failed: {type(exc).__name__}: {exc}")
         job_finish(job=job, status=Job.Status.FAILED, error=str(exc) or type(exc).__name__)

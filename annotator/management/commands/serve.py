@@ -22,7 +22,8 @@ class Command(BaseCommand):
         commands = {
             "web": [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "annotator.asgi:application"],
             "worker": [sys.executable, "-m", "celery", "-A", "annotator", "worker", "--loglevel", "INFO",
-                       "--concurrency", "1", "--queues", queues, "--hostname", "mestudio@%h"],
+                       "--concurrency", "1", "--queues", queues, "--hostname", "mestudio@%h",
+                       "--beat", "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
         }
         children = {name: subprocess.Popen(command) for name, command in commands.items()}
         stopping = False

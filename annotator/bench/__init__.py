@@ -1,0 +1,1 @@
+"""Helpers for `manage.py bench`: measurement only, never imported by the app itself."""

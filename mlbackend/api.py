@@ -1,0 +1,171 @@
+"""ML routes: plugins, jobs, model versions, predictions, reports. Thin views over services and selectors."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotator.api.serializers import EventSerializer, JobSerializer
+from annotator.models import Job
+from annotator.permissions import can_code, can_manage
+from annotator.selectors.access import clip_for_user, job_for_user, project_for_user
+from annotator.services.jobs import job_cancel, job_retry
+from mlbackend.models import EvaluationReport, ModelVersion, Prediction
+from mlbackend.registry import get_plugin_class, plugin_names
+from mlbackend.selectors import predictions_for_clip
+from mlbackend.services.acceptance import prediction_accept
+from mlbackend.services.jobs import ml_job_create
+from mlbackend.services.training import model_version_activate
+
+
+class PluginSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.CharField()
+    capabilities = serializers.ListField(child=serializers.CharField())
+    description = serializers.CharField()
+
+
+class MlJobStartSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["preannotate", "train", "evaluate"])
+    plugin = serializers.CharField()
+    label_source = serializers.ChoiceField(choices=ModelVersion.LabelSource.values, default="submitted")
+    seed = serializers.IntegerField(default=0)
+    evaluate = serializers.BooleanField(default=True)
+    clips = serializers.ListField(child=serializers.IntegerField(), required=False)
+    model_version = serializers.IntegerField(required=False, allow_null=True)
+    labels = serializers.ListField(child=serializers.CharField(), required=False)
+    plugin_params = serializers.DictField(required=False)
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ModelVersion
+        fields = ["id", "plugin", "plugin_version", "version", "labels", "params", "label_source", "metrics",
+                  "active", "job", "created_at"]
+
+
+class PredictionSerializer(serializers.ModelSerializer):
+    model_version = serializers.CharField(source="model_version.version")
+    plugin = serializers.CharField(source="model_version.plugin")
+    emotion = serializers.CharField()
+
+    class Meta:
+        model = Prediction
+        fields = ["id", "clip", "model_version", "plugin", "onset", "apex", "offset", "kind", "emotion",
+                  "emotion_probs", "au_probs", "score", "created_at"]
+
+
+class AcceptSerializer(serializers.Serializer):
+    event = serializers.IntegerField(required=False, allow_null=True, help_text="Your event to fill; none: a new one.")
+    version = serializers.IntegerField(required=False, allow_null=True)
+    fields = serializers.ListField(child=serializers.ChoiceField(choices=["onset", "apex", "offset", "emotion", "aus"]),
+                                   required=False)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EvaluationReport
+        fields = ["id", "plugin", "plugin_version", "params", "label_source", "labels", "overall", "per_dataset",
+                  "per_subject", "folds", "seed", "model_version", "job", "created_at"]
+
+
+def _report_for(user, report_id: int) -> EvaluationReport:
+    report = EvaluationReport.objects.filter(pk=report_id, project__memberships__user=user).first()
+    if report is None:
+        raise Http404("No such report.")
+    return report
+
+
+class PluginListApi(APIView):
+    @extend_schema(responses=PluginSerializer(many=True))
+    def get(self, request):
+        plugins = [get_plugin_class(name) for name in plugin_names()]
+        return Response(PluginSerializer([{
+            "name": p.name, "version": p.version, "capabilities": sorted(p.capabilities), "description": p.description,
+        } for p in plugins], many=True).data)
+
+
+class MlJobListApi(APIView):
+    @extend_schema(responses=JobSerializer(many=True))
+    def get(self, request, project_id: int):
+        project = project_for_user(request.user, project_id)
+        jobs = Job.objects.filter(project=project).exclude(kind=Job.Kind.INGEST)[:50]
+        return Response(JobSerializer(jobs, many=True).data)
+
+    @extend_schema(request=MlJobStartSerializer, responses={202: JobSerializer})
+    def post(self, request, project_id: int):
+        project = project_for_user(request.user, project_id)
+        data = MlJobStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = ml_job_create(project=project, created_by=request.user, **data.validated_data)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class JobCancelApi(APIView):
+    @extend_schema(request=None, responses=JobSerializer)
+    def post(self, request, job_id: int):
+        job = job_for_user(request.user, job_id)
+        if not (can_manage(project_for_user(request.user, job.project_id).role) or job.created_by_id == request.user.pk):
+            raise PermissionDenied("Only the lead or whoever started it cancels a job.")
+        return Response(JobSerializer(job_cancel(job=job)).data)
+
+
+class JobRetryApi(APIView):
+    @extend_schema(request=None, responses={202: JobSerializer})
+    def post(self, request, job_id: int):
+        job = job_for_user(request.user, job_id)
+        if not can_code(project_for_user(request.user, job.project_id).role):
+            raise PermissionDenied("Your role in this project does not allow retrying jobs.")
+        try:
+            retry = job_retry(job=job, created_by=request.user)
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        return Response(JobSerializer(retry).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ModelVersionListApi(APIView):
+    @extend_schema(responses=ModelVersionSerializer(many=True))
+    def get(self, request, project_id: int):
+        project = project_for_user(request.user, project_id)
+        return Response(ModelVersionSerializer(project.model_versions.all(), many=True).data)
+
+
+class ModelVersionActivateApi(APIView):
+    @extend_schema(request=None, responses=ModelVersionSerializer)
+    def post(self, request, version_id: int):
+        version = ModelVersion.objects.filter(pk=version_id, project__memberships__user=request.user).first()
+        if version is None:
+            raise Http404("No such model version.")
+        if not can_manage(project_for_user(request.user, version.project_id).role):
+            raise PermissionDenied("Only the project lead chooses the active model.")
+        return Response(ModelVersionSerializer(model_version_activate(version=version)).data)
+
+
+class ClipPredictionListApi(APIView):
+    @extend_schema(responses=PredictionSerializer(many=True))
+    def get(self, request, clip_id: int):
+        clip, _ = clip_for_user(request.user, clip_id)
+        return Response(PredictionSerializer(predictions_for_clip(clip), many=True).data)
+
+
+class PredictionAcceptApi(APIView):
+    @extend_schema(request=AcceptSerializer, responses={200: EventSerializer})
+    def post(self, request, prediction_id: int):
+        prediction = Prediction.objects.select_related("clip__project").filter(
+            pk=prediction_id, clip__project__memberships__user=request.user).first()
+        if prediction is None:
+            raise Http404("No such prediction.")
+        data = AcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        event = prediction_accept(prediction=prediction, user=request.user, event_id=fields.get("event"),
+                                  version=fields.get("version"), fields=fields.get("fields"))
+        return Response(EventSerializer(event).data)
+
+
+class ReportDetailApi(APIView):
+    @extend_schema(responses=ReportSerializer)
+    def get(self, request, report_id: int):
+        return Response(ReportSerializer(_report_for(request.user, report_id)).data)

@@ -1,0 +1,47 @@
+"""Accepting a suggestion: it becomes (part of) the coder's own event, and the source is recorded."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from annotator.models import CodingEvent
+from annotator.services.events import event_create, event_update
+from mlbackend.models import Prediction, PredictionAcceptance
+
+AU_ACCEPT_THRESHOLD = 0.5
+
+
+def suggested_fields(prediction: Prediction, project) -> dict:
+    fields = {"onset": prediction.onset, "apex": prediction.apex, "offset": prediction.offset}
+    if prediction.emotion and prediction.emotion in project.emotion_labels:
+        fields["emotion"] = prediction.emotion
+    aus = [{"number": int(number), "side": "both", "intensity": None}
+           for number, probability in prediction.au_probs.items()
+           if probability >= AU_ACCEPT_THRESHOLD and int(number) in project.au_set]
+    if aus:
+        fields["aus"] = aus
+    return fields
+
+
+@transaction.atomic
+def prediction_accept(*, prediction: Prediction, user, event_id: int | None = None, version: int | None = None,
+                      fields: list[str] | None = None) -> CodingEvent:
+    """Into an existing event of the user's (only the named fields, default: labels, not timing), or as a new event."""
+    suggestion = suggested_fields(prediction, prediction.clip.project)
+    if event_id is None:
+        event = event_create(clip=prediction.clip, coder=user, kind=prediction.kind, **suggestion)
+        taken = sorted(suggestion)
+    else:
+        event = CodingEvent.objects.filter(pk=event_id, clip=prediction.clip).first()
+        if event is None:
+            raise ValidationError({"event": "That event is not on this clip."})
+        if event.coder_id != user.pk:
+            raise PermissionDenied("Suggestions go into your own events only.")
+        wanted = fields or [name for name in ("emotion", "aus") if name in suggestion]
+        changes = {name: suggestion[name] for name in wanted if name in suggestion}
+        if not changes:
+            raise ValidationError({"fields": "This suggestion has nothing to take for those fields."})
+        event = event_update(event_id=event.pk, user=user, version=version if version is not None else event.version,
+                             changes=changes)
+        taken = sorted(changes)
+    PredictionAcceptance.objects.create(prediction=prediction, event=event, accepted_by=user, fields=taken)
+    return event

@@ -1,0 +1,80 @@
+"""Training jobs: optionally the LOSO report first, then a fit on every code -> a ModelVersion."""
+
+import os
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from annotator.models import Job
+from annotator.services.jobs import ProgressReporter, job_log, job_set_device
+from mlbackend.checkpoints import model_version as version_string
+from mlbackend.models import ModelVersion
+from mlbackend.selectors import active_version, labeled_clips
+from mlbackend.services.evaluation import evaluation_run
+from mlbackend.services.runtime import job_workdir, label_space, make_plugin, models_root, pick_device
+
+
+def _install_checkpoint(checkpoint: Path, version_id: int) -> Path:
+    """Move the plugin's checkpoint into the version's own folder: a rename, so it appears whole or not at all."""
+    target = models_root() / f"version-{version_id}" / checkpoint.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(checkpoint, target)
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return target
+
+
+def model_version_activate(*, version: ModelVersion) -> ModelVersion:
+    with transaction.atomic():
+        ModelVersion.objects.filter(project=version.project, plugin=version.plugin, active=True).update(active=False)
+        version.active = True
+        version.save(update_fields=["active"])
+    return version
+
+
+def train_job_work(job: Job, progress: ProgressReporter) -> None:
+    params = job.params
+    evaluate_first = params.get("evaluate", True)
+    report = evaluation_run(job=job, progress=progress.section(0.0, 0.8)) if evaluate_first else None
+    label_source = params.get("label_source", ModelVersion.LabelSource.SUBMITTED)
+    data, snapshot = labeled_clips(job.project, label_source)
+    if not data:
+        raise ValueError(f"No {label_source} codes to train on in this project.")
+    labels = label_space(job.project, data, params.get("labels"))
+    device = pick_device()
+    job_set_device(job=job, device=device)
+    plugin = make_plugin(params["plugin"], labels=labels, aus=job.project.au_set, params=params.get("plugin_params"))
+    workdir = job_workdir(job.pk)
+    final_progress = progress.section(0.8, 0.2) if evaluate_first else progress
+    job_log(job=job, line=f"final fit on {len(snapshot['events'])} codes of {len(snapshot['subjects'])} subjects")
+    checkpoint = plugin.fit(data, workdir=workdir / "final", progress=final_progress, device=device,
+                            seed=int(params.get("seed", 0)))
+    plugin.load(checkpoint, device=device)
+    with transaction.atomic():
+        version = ModelVersion.objects.create(
+            project=job.project, plugin=plugin.name, plugin_version=plugin.version,
+            version=version_string(plugin.name, plugin.version, checkpoint), checkpoint="", labels=labels,
+            params=params.get("plugin_params") or {}, label_source=label_source, data_snapshot=snapshot,
+            metrics=report.overall if report else {}, job=job, created_by=job.created_by,
+        )
+        installed = _install_checkpoint(checkpoint, version.pk)
+        version.checkpoint = installed.relative_to(settings.MEDIA_ROOT).as_posix()
+        version.save(update_fields=["checkpoint"])
+        if report is not None:
+            report.model_version = version
+            report.save(update_fields=["model_version"])
+        if active_version(job.project, plugin.name) is None:
+            model_version_activate(version=version)
+    shutil.rmtree(workdir, ignore_errors=True)
+    job_log(job=job, line=f"model version {version.version} saved" + (" and made active" if version.active else ""))
+
+
+def load_version(version: ModelVersion, *, device: str):
+    plugin = make_plugin(version.plugin, labels=version.labels, aus=version.project.au_set, params=version.params)
+    plugin.load(Path(settings.MEDIA_ROOT) / version.checkpoint, device=device)
+    return plugin

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from mlbackend import api, views
+
+urlpatterns = [
+    path("projects/<int:project_id>/ml/", views.ml_home, name="ml-home"),
+    path("ml/reports/<int:report_id>/", views.report_detail, name="ml-report"),
+    path("ml/reports/compare/", views.report_compare, name="ml-report-compare"),
+    path("ml/reports/<int:report_id>/download.<str:fmt>", views.report_download, name="ml-report-download"),
+    path("ml/reports/<int:report_id>/<str:figure>.<str:fmt>", views.report_figure, name="ml-report-figure"),
+    path("api/ml/plugins/", api.PluginListApi.as_view(), name="api-ml-plugins"),
+    path("api/projects/<int:project_id>/ml/jobs/", api.MlJobListApi.as_view(), name="api-ml-jobs"),
+    path("api/projects/<int:project_id>/ml/versions/", api.ModelVersionListApi.as_view(), name="api-ml-versions"),
+    path("api/ml/versions/<int:version_id>/activate/", api.ModelVersionActivateApi.as_view(), name="api-ml-activate"),
+    path("api/jobs/<int:job_id>/cancel/", api.JobCancelApi.as_view(), name="api-job-cancel"),
+    path("api/jobs/<int:job_id>/retry/", api.JobRetryApi.as_view(), name="api-job-retry"),
+    path("api/clips/<int:clip_id>/predictions/", api.ClipPredictionListApi.as_view(), name="api-clip-predictions"),
+    path("api/predictions/<int:prediction_id>/accept/", api.PredictionAcceptApi.as_view(), name="api-prediction-accept"),
+    path("api/ml/reports/<int:report_id>/", api.ReportDetailApi.as_view(), name="api-ml-report"),
+]

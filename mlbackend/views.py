@@ -1,0 +1,82 @@
+"""ML pages: the project's models and jobs, and evaluation reports."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from annotator.models import Job
+from annotator.permissions import can_manage
+from annotator.selectors.access import project_for_user
+from mlbackend.contract import EMOTION
+from mlbackend.models import EvaluationReport
+from mlbackend.registry import get_plugin_class, plugin_names
+from mlbackend.reports import confusion_figure, per_class_figure, report_csv, report_json
+
+FIGURES = {"confusion": confusion_figure, "per-class": per_class_figure}
+CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+def _report(request, report_id: int) -> EvaluationReport:
+    report = EvaluationReport.objects.select_related("project", "model_version").filter(
+        pk=report_id, project__memberships__user=request.user).first()
+    if report is None:
+        raise Http404("No such report.")
+    return report
+
+
+@require_GET
+def ml_home(request, project_id: int):
+    project = project_for_user(request.user, project_id)
+    plugins = [get_plugin_class(name) for name in plugin_names()]
+    return render(request, "mlbackend/ml_home.html", {
+        "project": project, "can_manage": can_manage(project.role),
+        "plugins": plugins, "emotion_plugins": [p for p in plugins if EMOTION in p.capabilities],
+        "jobs": Job.objects.filter(project=project).exclude(kind=Job.Kind.INGEST)[:20],
+        "versions": project.model_versions.all()[:50],
+        "reports": project.evaluation_reports.select_related("model_version")[:50],
+    })
+
+
+@require_GET
+def report_detail(request, report_id: int):
+    report = _report(request, report_id)
+    others = report.project.evaluation_reports.exclude(pk=report.pk)[:30]
+    return render(request, "mlbackend/report.html", {"report": report, "project": report.project, "others": others})
+
+
+@require_GET
+def report_compare(request):
+    try:
+        first, second = (_report(request, int(request.GET[key])) for key in ("a", "b"))
+    except (KeyError, ValueError):
+        raise Http404("Choose two reports to compare.") from None
+    if first.project_id != second.project_id:
+        raise PermissionDenied("Compare reports of one project.")
+    datasets = sorted(set(first.per_dataset) | set(second.per_dataset))
+    subjects = sorted({row["subject"] for row in first.per_subject} | {row["subject"] for row in second.per_subject})
+    by_subject = lambda report: {row["subject"]: row for row in report.per_subject}  # noqa: E731
+    rows = [(s, by_subject(first).get(s), by_subject(second).get(s)) for s in subjects]
+    return render(request, "mlbackend/compare.html", {
+        "a": first, "b": second, "project": first.project, "datasets": datasets, "subject_rows": rows,
+    })
+
+
+@require_GET
+def report_download(request, report_id: int, fmt: str):
+    if fmt not in {"csv", "json"}:
+        raise Http404("Reports download as .csv or .json.")
+    report = _report(request, report_id)
+    body, content_type = (report_csv(report), "text/csv") if fmt == "csv" else (report_json(report), "application/json")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="loso-report-{report.pk}.{fmt}"'
+    return response
+
+
+@require_GET
+def report_figure(request, report_id: int, figure: str, fmt: str):
+    if figure not in FIGURES or fmt not in CONTENT_TYPES:
+        raise Http404("No such figure.")
+    report = _report(request, report_id)
+    return HttpResponse(FIGURES[figure](report, fmt), content_type=CONTENT_TYPES[fmt],
+                        headers={"Cache-Control": "private, max-age=3600"})
