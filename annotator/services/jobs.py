@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from annotator.models import Clip, Job
@@ -196,7 +196,6 @@ class Heartbeat:
 def job_run(*, job_id: int, work: Callable[[Job, ProgressReporter], None], echo: Callable | None = None
             ) -> Job | None:
     """Run `work` for a queued job: mark it running, record success, cancellation or the error; never raise."""
-    close_old_connections()
     job = Job.objects.filter(pk=job_id).first()
     if job is None or job.status != Job.Status.QUEUED:
         return job

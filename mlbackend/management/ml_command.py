@@ -1,7 +1,5 @@
 """Shared body of `manage.py preannotate|train|evaluate`: the UI's services, run here with a progress bar."""
 
-import sys
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -15,7 +13,7 @@ BAR_WIDTH = 30
 def progress_bar(stream):
     def echo(fraction: float, message: str) -> None:
         filled = int(BAR_WIDTH * fraction)
-        stream.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {fraction:6.1%} {message[:60]:<60}")
+        stream.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {fraction:6.1%} {message[:60]:<60}", ending="")
         stream.flush()
 
     return echo
@@ -49,8 +47,11 @@ class MlJobCommand(BaseCommand):
         if options["queue"]:
             self.stdout.write(f"job {job.pk} queued")
             return
-        job = job_run(job_id=job.pk, work=type(self).work, echo=progress_bar(sys.stderr))
-        sys.stderr.write("\n")
+        echo = progress_bar(self.stderr)
+        job = job_run(job_id=job.pk, work=type(self).work, echo=echo)
+        if job.status == Job.Status.SUCCEEDED:
+            echo(1.0, "done")
+        self.stderr.write("")
         self.stdout.write(job.log)
         if job.status != Job.Status.SUCCEEDED:
             raise CommandError(f"job {job.pk} {job.status}: {job.error}")

@@ -15,9 +15,10 @@ TRAINABLE = {EMOTION, AUS, SPOTTING}
 def ml_job_create(
     *, kind: str, project, created_by, plugin: str, label_source: str = ModelVersion.LabelSource.SUBMITTED,
     seed: int = 0, evaluate: bool = True, clips: list[int] | None = None, model_version: int | None = None,
-    labels: list[str] | None = None, plugin_params: dict | None = None,
+    labels: list[str] | None = None, plugin_params: dict | None = None, enqueue: bool = True,
 ) -> Job:
-    if not can_manage(role_for(created_by, project)):
+    """Validate and record an ML job; queue it for a worker unless the caller runs it (the CLI)."""
+    if created_by is not None and not can_manage(role_for(created_by, project)):
         raise PermissionDenied("Only the project lead starts model jobs.")
     if kind not in {Job.Kind.PREANNOTATE, Job.Kind.TRAIN, Job.Kind.EVALUATE}:
         raise ValidationError({"kind": "Choose preannotate, train or evaluate."})
