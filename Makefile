@@ -39,6 +39,7 @@ run: install sample-data var/secret_key
 	$(PY) manage.py migrate --noinput -v0 && \
 	$(PY) manage.py ensure_admin && \
 	$(PY) manage.py load_demo $(SAMPLES) && \
+	$(PY) manage.py make_synthetic $(SAMPLES) --project Demo && \
 	exec $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 # Every manage.py call needs a real key outside DEBUG; it is generated once and kept out of git.

@@ -3,7 +3,7 @@
 DEFAULT_EMOTIONS = ("happiness", "surprise", "disgust", "repression", "fear", "sadness", "anger", "contempt", "others")
 
 # Action Units coded in the ME datasets (CASME II, SAMM, CAS(ME)^3), in FACS order.
-DEFAULT_AU_SET = (1, 2, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 22, 23, 24, 25, 26, 27, 28, 38, 39, 43)
+DEFAULT_AU_SET = (1, 2, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 22, 23, 24, 25, 26, 27, 28, 38, 39, 43, 45)
 
 AU_NAMES = {
     1: "Inner brow raiser", 2: "Outer brow raiser", 4: "Brow lowerer", 5: "Upper lid raiser",
@@ -17,3 +17,6 @@ AU_NAMES = {
 
 SIDES = ("L", "R", "both")
 INTENSITIES = ("A", "B", "C", "D", "E")
+
+# MEGC composite classes (positive / negative / surprise), used by the demo and the synthetic set.
+MEGC_EMOTIONS = ("positive", "negative", "surprise", "others")

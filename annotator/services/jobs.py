@@ -60,14 +60,16 @@ def job_publish(job: Job) -> None:
     async_to_sync(get_channel_layer().group_send)(f"job-{job.pk}", {"type": "job.update", "job": job.pk})
 
 
-def job_start(*, job: Job, device: str = "cpu") -> None:
+def job_claim(*, job: Job, device: str = "cpu") -> bool:
+    """Mark a queued job running; False when another worker (or a redelivered message) got it first."""
     now = timezone.now()
-    job.status = Job.Status.RUNNING
-    job.started_at = job.heartbeat_at = now
-    job.worker = socket.gethostname()
-    job.device = device
-    job.save(update_fields=["status", "started_at", "heartbeat_at", "worker", "device"])
-    job_publish(job)
+    claimed = Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, worker=socket.gethostname(), device=device,
+    )
+    if claimed:
+        job.refresh_from_db()
+        job_publish(job)
+    return bool(claimed)
 
 
 def job_set_device(*, job: Job, device: str) -> None:
@@ -197,9 +199,8 @@ def job_run(*, job_id: int, work: Callable[[Job, ProgressReporter], None], echo:
             ) -> Job | None:
     """Run `work` for a queued job: mark it running, record success, cancellation or the error; never raise."""
     job = Job.objects.filter(pk=job_id).first()
-    if job is None or job.status != Job.Status.QUEUED:
+    if job is None or not job_claim(job=job):
         return job
-    job_start(job=job)
     try:
         with Heartbeat(job.pk):
             work(job, ProgressReporter(job, echo=echo))

@@ -7,7 +7,7 @@ from django.test import Client
 
 from annotator.asgi import application
 from annotator.models import Job
-from annotator.services.jobs import ProgressReporter, job_create, job_start
+from annotator.services.jobs import ProgressReporter, job_claim, job_create
 
 
 def session_cookie(user) -> bytes:
@@ -24,7 +24,7 @@ def communicator(job_id: int, cookie: bytes) -> WebsocketCommunicator:
 @pytest.mark.django_db(transaction=True)
 def test_progress_reaches_the_socket_within_a_second(lead, project):
     job = job_create(kind=Job.Kind.EVALUATE, project=project, params={"plugin": "dummy"}, created_by=lead)
-    job_start(job=job)
+    assert job_claim(job=job)
     cookie = session_cookie(lead)
 
     async def scenario():

