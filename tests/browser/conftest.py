@@ -1,0 +1,69 @@
+"""Playwright in Debian's Chromium against pytest-django's live server, over plain HTTP."""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+# A 1366x768 laptop screen less the browser's own toolbars.
+VIEWPORT = {"width": 1366, "height": 680}
+
+
+@pytest.fixture(autouse=True)
+def plain_http_cookies(settings):
+    # pytest-django's live server speaks plain HTTP (tests/settings.py already turns the HTTPS redirect off).
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+# Module scope: while Playwright runs, its event loop occupies this thread, so tests elsewhere that call
+# async_to_sync (channels) would fail if it outlived the module.
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        message = f"{CHROMIUM} is missing: apt-get install chromium."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch:
+        # That running loop makes Django refuse ORM calls from the tests, which are in fact synchronous.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        playwright = sync_playwright().start()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+        playwright.stop()
+
+
+@pytest.fixture
+def context(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+@pytest.fixture
+def login():
+    """Log in through the real form; test users' passwords follow tests/conftest.py's make_user."""
+
+    def _login(page, username: str) -> None:
+        page.goto("/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(f"{username}-pass-123")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(lambda url: "/login/" not in url)
+
+    return _login
