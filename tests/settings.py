@@ -10,3 +10,6 @@ from annotator.settings import *  # noqa: E402,F403
 
 # The dummy plugin exists for tests only (NetBox style).
 MESTUDIO_PLUGINS = [*MESTUDIO_PLUGINS, "plugins.dummy"]  # noqa: F405
+
+# Django's default PBKDF2 takes most of a second per user on a small machine; tests create dozens.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

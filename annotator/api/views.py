@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 from annotator.api import serializers as s
 from annotator.permissions import can_code, can_manage
 from annotator.selectors.access import (
-    clip_for_user, event_for_user, events_visible, job_for_user, project_for_user, projects_for_user,
+    clip_for_user, event_for_user, event_history_for_user, events_visible, job_for_user, project_for_user,
+    projects_for_user,
 )
 from annotator.selectors.clips import clips_of_project
 from annotator.services.clips import clip_create_from_uploads
@@ -132,8 +133,7 @@ class EventDetailApi(APIView):
 class EventHistoryApi(APIView):
     @extend_schema(responses=s.EventRevisionSerializer(many=True))
     def get(self, request, event_id: int):
-        event, _ = event_for_user(request.user, event_id)
-        revisions = event.clip.event_revisions.filter(event_id_value=event.pk).select_related("changed_by")
+        revisions = event_history_for_user(request.user, event_id)
         return Response(s.EventRevisionSerializer(revisions, many=True).data)
 
 

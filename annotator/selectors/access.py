@@ -3,7 +3,7 @@
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
-from annotator.models import Clip, CodingEvent, Job, Membership, Project
+from annotator.models import Clip, CodingEvent, EventRevision, Job, Membership, Project
 from annotator.permissions import SEE_ALL_EVENTS_ROLES
 
 
@@ -46,6 +46,20 @@ def event_for_user(user, event_id: int) -> tuple[CodingEvent, str]:
     if role not in SEE_ALL_EVENTS_ROLES and event.coder_id != user.pk:
         raise Http404("No such event.")
     return event, role
+
+
+def event_history_for_user(user, event_id: int):
+    """An event's revisions, also once it was deleted; visible to whoever could see the event itself."""
+    revisions = EventRevision.objects.filter(
+        event_id_value=event_id, clip__project__memberships__user=user
+    ).select_related("changed_by", "clip")
+    first = revisions.first()
+    if first is None:
+        raise Http404("No such event.")
+    role = Membership.objects.filter(project_id=first.clip.project_id, user=user).values_list("role", flat=True).first()
+    if role not in SEE_ALL_EVENTS_ROLES and first.snapshot.get("coder") != user.pk:
+        raise Http404("No such event.")
+    return revisions
 
 
 def clip_frame_access(user, clip_id: int) -> tuple[int, str] | None:

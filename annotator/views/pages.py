@@ -83,7 +83,8 @@ def subject_add(request, project_id: int):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             form = SubjectForm()
-    return render(request, "annotator/_subjects.html", {"project": project, "subject_form": form,
+    # _subjects.html reads `form` (project.html includes it `with form=subject_form`).
+    return render(request, "annotator/_subjects.html", {"project": project, "form": form, "subject_form": form,
                                                         "can_manage": True}, status=400 if form.errors else 200)
 
 
