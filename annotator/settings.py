@@ -108,6 +108,8 @@ def database_config() -> dict:
         },
         # Threads (live server, in-process Celery worker) must see one database: a file.
         "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
+        # Web threads are pooled (annotator/asgi_handler.py): reuse their connection between requests.
+        "CONN_MAX_AGE": 60,
     }
 
 
@@ -204,6 +206,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every frame request reads the session: serve it from memory, write through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

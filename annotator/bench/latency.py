@@ -17,6 +17,9 @@ from annotator.bench.stats import Summary, summarize
 DROPPED_ENV = ("DATABASE_URL", "REDIS_URL", "MESTUDIO_SQLITE_PATH", "MESTUDIO_ACCEL_REDIRECT_PREFIX", "ALLOWED_HOSTS")
 
 
+DEFAULT_APP = "annotator.asgi:application"
+
+
 def bench_env(var_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
     env.update({
@@ -51,7 +54,7 @@ def free_port() -> int:
 
 
 class DaphneServer:
-    def __init__(self, *, cwd: Path, env: dict[str, str], log_path: Path, app: str = "annotator.asgi:application"):
+    def __init__(self, *, cwd: Path, env: dict[str, str], log_path: Path, app: str = DEFAULT_APP):
         self.port = free_port()
         self.log_path = log_path
         self._log = open(log_path, "wb")
@@ -146,7 +149,9 @@ def measure(client: FrameClient, label: str, clip_id: int, frame_ids: list[int],
         run.bytes_total += len(body)
         if status != 200 or headers.get("X-Frame-Id") != str(frame_id) or body != expected[frame_id]:
             if len(run.errors) < 5:
-                run.errors.append(f"frame {frame_id}: HTTP {status}, {len(body)} bytes, X-Frame-Id {headers.get('X-Frame-Id')}")
+                run.errors.append(
+                    f"frame {frame_id}: HTTP {status}, {len(body)} bytes, X-Frame-Id {headers.get('X-Frame-Id')}"
+                )
     run.connections = client.connections
     cpu_after = process_cpu_s(server_pid) if server_pid else None
     if cpu_before is not None and cpu_after is not None:

@@ -38,6 +38,10 @@ def _versions() -> str:
             f"PyAV {av.__version__} (FFmpeg {av.ffmpeg_version_info}), OpenCV {cv2.__version__}")
 
 
+def _load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+
+
 def _verdict(met: bool) -> str:
     return "MET" if met else "MISSED"
 
@@ -54,13 +58,17 @@ class Command(BaseCommand):
                             help="Videos for the ingest ratio (default: every video in --samples).")
         parser.add_argument("--align-video", default=DEFAULT_ALIGN_VIDEO,
                             help="Video for the aligned ingest figure; 'none' skips it.")
-        parser.add_argument("--repeats", type=int, default=3, help="Repetitions per throughput figure; the best counts.")
+        parser.add_argument("--repeats", type=int, default=3,
+                            help="Repetitions per throughput figure; the best counts.")
         parser.add_argument("--skip-latency", action="store_true")
         parser.add_argument("--skip-ingest", action="store_true")
         parser.add_argument("--keep", action="store_true", help="Keep the temporary folder (its path is printed).")
+        parser.add_argument("--asgi-app", default=latency.DEFAULT_APP,
+                            help="ASGI application daphne serves (default %(default)s); for trying a change.")
 
     def handle(self, *args, samples: Path, latency_video: str, warm_requests: int, videos: list[str] | None,
-               align_video: str, repeats: int, skip_latency: bool, skip_ingest: bool, keep: bool, **options):
+               align_video: str, repeats: int, skip_latency: bool, skip_ingest: bool, keep: bool, asgi_app: str,
+               **options):
         started = time.perf_counter()
         samples = samples.resolve()
         if not samples.is_dir():
@@ -73,9 +81,11 @@ class Command(BaseCommand):
         repeats = max(1, repeats)
 
         affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        load = " ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-        self._line(f"MEStudio bench | cpu count {os.cpu_count()} (usable {affinity}) | load avg {load} | "
+        self._line(f"MEStudio bench | cpu count {os.cpu_count()} (usable {affinity}) | load avg {_load()} | "
                    f"{platform.machine()} {platform.system()}")
+        if hasattr(os, "getloadavg") and os.getloadavg()[0] > 0.5 * (affinity or 1):
+            self._line("NOTE: the machine is busy (1-min load avg above half the cpu count): other processes share "
+                       "the cores, so latencies and fps read pessimistic.")
         self._line(_versions())
         self._line(f"Throughput figures: best of {repeats} repetitions. JPEG quality "
                    f"{settings.MESTUDIO_INGEST['JPEG_QUALITY']}.")
@@ -84,7 +94,7 @@ class Command(BaseCommand):
         try:
             latency_met = ratio_met = None
             if not skip_latency:
-                latency_met = self._latency(samples / latency_video, work, warm_requests)
+                latency_met = self._latency(samples / latency_video, work, warm_requests, asgi_app)
             if not skip_ingest:
                 ratio_met = self._ingest(samples, videos, align_video, work, repeats)
         finally:
@@ -95,9 +105,10 @@ class Command(BaseCommand):
 
         self._line("\nSummary")
         if latency_met is not None:
-            self._line(f"  warm p95 < {WARM_P95_TARGET_MS:g} ms (token auth) ......... {_verdict(latency_met)}")
+            self._line(f"  frame endpoint, warm p95 < {WARM_P95_TARGET_MS:g} ms: token {_verdict(latency_met[0])}, "
+                       f"session cookie {_verdict(latency_met[1])}")
         if ratio_met is not None:
-            self._line(f"  ingest/decode >= {RATIO_TARGET:g} for every video ......... {_verdict(ratio_met)}")
+            self._line(f"  ingest fps / decode fps >= {RATIO_TARGET:g} for every video: {_verdict(ratio_met)}")
         self._line(f"  bench wall time: {time.perf_counter() - started:.1f} s")
 
     def _line(self, text: str = "") -> None:
@@ -110,7 +121,7 @@ class Command(BaseCommand):
 
     # ---- 1. latency -------------------------------------------------------------------------------------
 
-    def _latency(self, video: Path, work: Path, warm_requests: int) -> bool:
+    def _latency(self, video: Path, work: Path, warm_requests: int, asgi_app: str) -> tuple[bool, bool]:
         var_dir = work / "var"
         var_dir.mkdir()
         env = latency.bench_env(var_dir)
@@ -128,7 +139,7 @@ class Command(BaseCommand):
         expected = {i: (frames_dir / f"{i:06d}.jpg").read_bytes() for i in range(frame_count)}
 
         self._note("starting daphne")
-        server = latency.DaphneServer(cwd=settings.BASE_DIR, env=env, log_path=work / "daphne.log")
+        server = latency.DaphneServer(cwd=settings.BASE_DIR, env=env, log_path=work / "daphne.log", app=asgi_app)
         try:
             boot_s = server.wait_listening()
             token_headers = {"Authorization": f"Token {data['token']}"}
@@ -141,47 +152,57 @@ class Command(BaseCommand):
             probe_status = token_client.get(out_of_range)[0]
             if probe_status != 404:
                 raise CommandError(f"probe request answered {probe_status}, expected 404:\n{server.log_tail()}")
-            cold = latency.measure(token_client, "cold, token", clip_id, list(range(frame_count)), expected)
+            pid = server.process.pid
+            cold = latency.measure(token_client, "cold, token", clip_id, list(range(frame_count)), expected, pid)
             warm_ids = latency.warm_frames(frame_count, warm_requests)
-            warm = latency.measure(token_client, "warm, token", clip_id, warm_ids, expected)
+            warm = latency.measure(token_client, "warm, token", clip_id, warm_ids, expected, pid)
             token_client.close()
 
             session_client = latency.FrameClient(server.port, cookie_headers)
-            session_client.get(out_of_range)
-            warm_session = latency.measure(session_client, "warm, session cookie", clip_id, warm_ids, expected)
+            if session_client.get(out_of_range)[0] != 404:
+                raise CommandError(f"session cookie probe was not answered 404:\n{server.log_tail()}")
+            warm_session = latency.measure(session_client, "warm, session cookie", clip_id, warm_ids, expected, pid)
             session_client.close()
         finally:
             server.stop()
 
-        self._line(f"\n1. Frame endpoint latency: GET /api/clips/<id>/frames/<n>.jpg")
-        self._line(f"   daphne subprocess on 127.0.0.1:{server.port} (listening after {boot_s:.1f} s), DEBUG=0, "
-                   f"temporary SQLite {data['database']}")
+        self._line("\n1. Frame endpoint latency: GET /api/clips/<id>/frames/<n>.jpg")
+        self._line(f"   daphne subprocess serving {asgi_app} on 127.0.0.1:{server.port} (listening after "
+                   f"{boot_s:.1f} s), DEBUG=0, temporary SQLite {data['database']}")
         self._line(f"   clip {video.name}: {frame_count} frames {data['width']}x{data['height']} {data['codec']}, "
                    f"mean JPEG {sum(map(len, expected.values())) / frame_count / 1024:.1f} KiB; "
                    f"setup (migrate + services + in-process ingest, align=False) {setup_s:.1f} s")
-        self._line(f"   client: http.client keep-alive, one connection per run, sequential requests; "
-                   f"every body checked byte-for-byte against the stored JPEG")
+        self._line("   client: http.client keep-alive, one connection per run, sequential requests; "
+                   "every body checked byte-for-byte against the stored JPEG")
         for label, sql in data["queries"].items():
             tables = ", ".join(q.split(" FROM ", 1)[1].split()[0].strip('"') for q in sql if " FROM " in q)
             self._line(f"   SQL per frame request, {label} auth: {len(sql)} ({tables})")
         self._line("")
-        header = f"   {'run':<24}{'n':>6}{'mean':>9}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}  conns  errors"
+        header = (f"   {'run':<24}{'n':>6}{'mean':>9}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}{'srv CPU':>9}"
+                  f"  conns  errors")
         self._line(header)
         self._line("   " + "-" * (len(header) - 3))
         for run in (cold, warm, warm_session):
             s = run.summary
+            cpu = run.server_cpu_ms_per_request
+            cpu_text = "n/a" if cpu is None else f"{cpu:.2f}"
             self._line(f"   {run.label:<24}{s.n:>6}{s.mean:>9.2f}{s.p50:>9.2f}{s.p95:>9.2f}{s.p99:>9.2f}{s.max:>9.2f}"
-                       f"  {run.connections:>5}  {len(run.errors)}")
-        self._line("   (milliseconds; cold = first request of each frame since server start, frames 0..n-1 in "
-                   "order; the JPEGs were just written, so they sit in the OS page cache;")
-        self._line(f"    warm = {warm_requests} requests of random already-served frames, seed 0)")
+                       f"{cpu_text:>9}  {run.connections:>5}  {len(run.errors)}")
+        self._line("   (milliseconds, client-side, request sent to body read; srv CPU = daphne process CPU time per "
+                   "request, less sensitive to a busy machine than wall time;")
+        self._line("    cold = first request of each frame since server start, frames 0..n-1 in order (the JPEGs "
+                   "were just written, so they sit in the OS page cache);")
+        self._line(f"    warm = {warm_requests} requests of random already-served frames, seed 0; "
+                   f"load avg after: {_load()})")
         for run in (cold, warm, warm_session):
             for error in run.errors:
                 self._line(f"   ERROR {run.label}: {error}")
         met = warm.summary.p95 < WARM_P95_TARGET_MS and not (cold.errors or warm.errors)
-        self._line(f"   target warm p95 < {WARM_P95_TARGET_MS:g} ms: {_verdict(met)} "
-                   f"(token {warm.summary.p95:.2f} ms, session cookie {warm_session.summary.p95:.2f} ms)")
-        return met
+        session_met = warm_session.summary.p95 < WARM_P95_TARGET_MS and not warm_session.errors
+        self._line(f"   target warm p95 < {WARM_P95_TARGET_MS:g} ms: token {_verdict(met)} "
+                   f"({warm.summary.p95:.2f} ms), session cookie (the browser's path) {_verdict(session_met)} "
+                   f"({warm_session.summary.p95:.2f} ms)")
+        return met, session_met
 
     # ---- 2. ingest --------------------------------------------------------------------------------------
 
@@ -193,23 +214,31 @@ class Command(BaseCommand):
             self._note(f"ingest vs decode: {name}")
             results.append(ingest_bench.compare(samples / name, work / "ingest", limits=limits, jpeg_quality=quality,
                                                 repeats=repeats))
-        self._line(f"\n2. Ingest throughput: decode_to_store (detect_landmarks=False, JPEG q{quality}, "
-                   f"JpegWriter pool) vs raw PyAV decode to bgr24 (thread_type AUTO)")
-        header = (f"   {'video':<27}{'codec':<6}{'size':>9}{'frames':>7}{'decode fps':>12}{'ingest fps':>12}"
-                  f"{'ratio':>7}  target")
+        self._line(f"\n2. Ingest throughput: decode_to_store (detect_landmarks=False, JPEG q{quality} through the "
+                   f"JpegWriter pool) vs raw PyAV decode to bgr24 (thread_type AUTO), same file")
+        self._line("   decode = frame.to_ndarray(format='bgr24') per frame (the brief's baseline); decode* = the same "
+                   "through one shared VideoReformatter, as the pipeline decodes (stricter)")
+        header = (f"   {'video':<27}{'codec':<6}{'size':>9}{'frames':>7}{'decode':>8}{'decode*':>9}{'ingest':>8}"
+                  f"{'ratio':>7}{'ratio*':>8}  target (ratio >= {RATIO_TARGET:g})")
         self._line(header)
         self._line("   " + "-" * (len(header) - 3))
         all_met = True
         for r in results:
             met = r.ratio >= RATIO_TARGET
             all_met &= met
-            self._line(f"   {r.video:<27}{r.codec:<6}{f'{r.width}x{r.height}':>9}{r.frames:>7}{r.decode_fps:>12.0f}"
-                       f"{r.ingest_fps:>12.0f}{r.ratio:>7.2f}  {'met' if met else 'MISSED'}")
-        self._line(f"   (ratio = ingest fps / decode fps; target >= {RATIO_TARGET:g}; best of {repeats} each; runs in fps:)")
+            strict = "also vs decode*" if r.strict_ratio >= RATIO_TARGET else "not vs decode*"
+            self._line(f"   {r.video:<27}{r.codec:<6}{f'{r.width}x{r.height}':>9}{r.frames:>7}{r.decode_fps:>8.0f}"
+                       f"{r.strict_decode_fps:>9.0f}{r.ingest_fps:>8.0f}{r.ratio:>7.2f}{r.strict_ratio:>8.2f}"
+                       f"  {'met' if met else 'MISSED'}, {strict}")
+        self._line(f"   (fps, best of {repeats} each, runs interleaved decode/decode*/ingest; ratio = ingest / decode, "
+                   f"ratio* = ingest / decode*; every run in fps:)")
         for r in results:
-            self._line(f"   {r.video:<27}decode {' '.join(f'{v:.0f}' for v in r.decode_runs):<18} "
-                       f"ingest {' '.join(f'{v:.0f}' for v in r.ingest_runs):<18} "
-                       f"{r.jpeg_bytes / r.frames / 1024:.1f} KiB/frame")
+            runs = lambda values: " ".join(f"{v:.0f}" for v in values)  # noqa: E731
+            self._line(f"   {r.video:<27}decode {runs(r.decode_runs):<16}decode* {runs(r.strict_decode_runs):<16}"
+                       f"ingest {runs(r.ingest_runs):<16}CPU/frame decode* {r.strict_decode_cpu_ms:.2f} ms, "
+                       f"ingest {r.ingest_cpu_ms:.2f} ms; {r.jpeg_bytes / r.frames / 1024:.1f} KiB/frame")
+        self._line(f"   load avg after: {_load()}")
+        self._line(f"   target ingest/decode >= {RATIO_TARGET:g}: {_verdict(all_met)}")
 
         if align_video.lower() != "none":
             path = samples / align_video
@@ -226,5 +255,4 @@ class Command(BaseCommand):
                            f"second decode + aligned {settings.MESTUDIO_INGEST['FACE_SIZE']}px crops "
                            f"{a.crops_fps:.0f} fps; faces {a.status} by {a.method or '-'}, landmarks in "
                            f"{a.face_frames}/{a.frames} frames")
-        self._line(f"   target ingest/decode >= {RATIO_TARGET:g}: {_verdict(all_met)}")
         return all_met
