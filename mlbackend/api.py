@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -50,11 +50,13 @@ class PredictionSerializer(serializers.ModelSerializer):
     model_version = serializers.CharField(source="model_version.version")
     plugin = serializers.CharField(source="model_version.plugin")
     emotion = serializers.CharField()
+    accepted_event = serializers.IntegerField(read_only=True, allow_null=True,
+                                              help_text="Your event this suggestion went into, if you took it.")
 
     class Meta:
         model = Prediction
         fields = ["id", "clip", "model_version", "plugin", "onset", "apex", "offset", "kind", "emotion",
-                  "emotion_probs", "au_probs", "score", "created_at"]
+                  "emotion_probs", "au_probs", "score", "accepted_event", "created_at"]
 
 
 class AcceptSerializer(serializers.Serializer):
@@ -144,10 +146,12 @@ class ModelVersionActivateApi(APIView):
 
 
 class ClipPredictionListApi(APIView):
-    @extend_schema(responses=PredictionSerializer(many=True))
+    @extend_schema(responses=PredictionSerializer(many=True),
+                   parameters=[OpenApiParameter("all", bool, description="Also inactive model versions.")])
     def get(self, request, clip_id: int):
         clip, _ = clip_for_user(request.user, clip_id)
-        return Response(PredictionSerializer(predictions_for_clip(clip), many=True).data)
+        predictions = predictions_for_clip(clip, request.user, active_only=request.query_params.get("all") != "1")
+        return Response(PredictionSerializer(predictions, many=True).data)
 
 
 class PredictionAcceptApi(APIView):

@@ -4,12 +4,13 @@ from collections import defaultdict
 
 import numpy as np
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 
 from annotator.media.framestore import FrameStore
 from annotator.models import Clip, CodingEvent
 from mlbackend.contract import AU, ClipInput, Event, LabeledClip, Segment
 from mlbackend.frames import StoredFrames
-from mlbackend.models import ModelVersion, Prediction
+from mlbackend.models import ModelVersion, Prediction, PredictionAcceptance
 
 LABEL_STATUSES = {
     ModelVersion.LabelSource.SUBMITTED: [CodingEvent.Status.SUBMITTED, CodingEvent.Status.REVIEWED],
@@ -80,5 +81,11 @@ def active_version(project, plugin: str) -> ModelVersion | None:
     return ModelVersion.objects.filter(project=project, plugin=plugin, active=True).first()
 
 
-def predictions_for_clip(clip: Clip):
-    return Prediction.objects.filter(clip=clip).select_related("model_version").order_by("onset", "id")
+def predictions_for_clip(clip: Clip, user, *, active_only: bool = True):
+    """The suggestions a coder sees: those of active model versions, each with the user's event it went into."""
+    taken = PredictionAcceptance.objects.filter(prediction=OuterRef("pk"), accepted_by=user, event__isnull=False)
+    predictions = Prediction.objects.filter(clip=clip).select_related("model_version")
+    if active_only:
+        predictions = predictions.filter(model_version__active=True)
+    return predictions.annotate(accepted_event=Subquery(taken.order_by("-accepted_at").values("event_id")[:1])) \
+        .order_by("onset", "id")

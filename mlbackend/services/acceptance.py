@@ -22,6 +22,12 @@ def suggested_fields(prediction: Prediction, project) -> dict:
     return fields
 
 
+def merged_aus(own: list[dict], suggested: list[dict]) -> list[dict]:
+    """Add suggested AUs the coder has not coded; the coder's own sides and intensities stay."""
+    coded = {au["number"] for au in own}
+    return list(own) + [au for au in suggested if au["number"] not in coded]
+
+
 @transaction.atomic
 def prediction_accept(*, prediction: Prediction, user, event_id: int | None = None, version: int | None = None,
                       fields: list[str] | None = None) -> CodingEvent:
@@ -38,6 +44,8 @@ def prediction_accept(*, prediction: Prediction, user, event_id: int | None = No
             raise PermissionDenied("Suggestions go into your own events only.")
         wanted = fields or [name for name in ("emotion", "aus") if name in suggestion]
         changes = {name: suggestion[name] for name in wanted if name in suggestion}
+        if "aus" in changes:
+            changes["aus"] = merged_aus(event.aus, changes["aus"])
         if not changes:
             raise ValidationError({"fields": "This suggestion has nothing to take for those fields."})
         event = event_update(event_id=event.pk, user=user, version=version if version is not None else event.version,

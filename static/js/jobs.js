@@ -17,7 +17,9 @@ async function post(url, body) {
 function render(row, job) {
   row.dataset.status = job.status;
   row.querySelector("progress").value = job.progress;
-  row.querySelector(".job-status").textContent = job.status;
+  const tag = row.querySelector(".job-status");
+  tag.textContent = job.status;
+  tag.className = `job-status tag ${job.status}`;
   row.querySelector(".job-message").textContent = job.message || "";
   row.querySelector(".job-device").textContent = job.device || "";
   if (job.error) {

@@ -10,6 +10,9 @@ const FIELDS = ["onset", "apex", "offset", "kind", "emotion", "aus", "notes", "s
 const RATES = [1, 0.5, 0.1, 0.05];
 const BEHIND = 30, AHEAD = 60, PARALLEL = 6, CACHE_CAP = 600, SAVE_DELAY_MS = 400, RETRY_MS = 3000;
 const SIDES = { L: "L", R: "R", B: "both" };
+// The ML backend's routes (mlbackend/urls.py); the page config names annotator's only.
+const ML = { predictions: `/api/clips/${clip.id}/predictions/`, accept: (id) => `/api/predictions/${id}/accept/` };
+const AU_LIKELY = 0.5; // AUs at this probability or above are shown and taken (mlbackend/services/acceptance.py)
 
 const canvas = $("#stage");
 const ctx = canvas.getContext("2d");
@@ -21,6 +24,10 @@ const state = {
   frame: 0, view: "frame", rate: 0.1, playing: false, events: [], selected: null,
   entry: null, // AU being typed, e.g. "12CR"
   emotionPick: false, flash: "",
+  suggestions: [], // the clip's predictions, by onset; `accepted` is the id of the event one went into
+  suggestionsState: "loading", // loading, ready, or why they could not be loaded
+  pinned: null, // the suggestion picked on the timeline, in the list or with Shift+Y
+  accepting: false,
 };
 let nextKey = 1;
 
@@ -431,6 +438,137 @@ function setEmotion(index) {
   edit(event, { emotion: index === 0 ? "" : config.emotions[index - 1] });
 }
 
+/* ---------- suggestions: a model's pre-annotation, taken into the coder's own events ---------- */
+
+const overlap = (a, b) => Math.max(0, Math.min(a.offset, b.offset) - Math.max(a.onset, b.onset) + 1);
+const covers = (span, frame) => span.onset <= frame && frame <= span.offset;
+const percentOf = (p) => `${Math.round(p * 100)}%`;
+const openSuggestions = () => state.suggestions.filter((s) => !s.accepted);
+const likelyAus = (suggestion) => Object.entries(suggestion.au_probs)
+  .filter(([, p]) => p >= AU_LIKELY).map(([number, p]) => [Number(number), p]).sort((a, b) => a[0] - b[0]);
+
+async function loadSuggestions() {
+  try {
+    const { status, data } = await api("GET", ML.predictions);
+    if (status !== 200) throw new Error(describe(data) || `HTTP ${status}`);
+    state.suggestions = data.map((prediction) => ({ ...prediction, accepted: prediction.accepted_event }));
+    state.suggestionsState = "ready";
+  } catch (error) {
+    state.suggestionsState = `Suggestions could not be loaded: ${error.message}`;
+  }
+  render();
+}
+
+// What accepting takes, decided as the server does: the top emotion when it is a project label, AUs at 50% or more.
+function offered(suggestion) {
+  const emotion = config.emotions.includes(suggestion.emotion) ? suggestion.emotion : "";
+  const aus = likelyAus(suggestion).filter(([number]) => auAllowed(number)).map(([number]) => ({ number, side: "both", intensity: null }));
+  return { emotion, aus };
+}
+
+function suggestionSummary(suggestion) {
+  const { emotion, emotion_probs: probs } = suggestion;
+  const aus = likelyAus(suggestion).map(([number, p]) => `AU${number} ${percentOf(p)}`);
+  return [emotion && `${emotion} ${percentOf(probs[emotion])}`, ...aus].filter(Boolean).join(" · ") || "no label";
+}
+
+function suggestionLabel(suggestion) {
+  const taken = suggestion.accepted ? ` · taken into #${suggestion.accepted}` : "";
+  return `${suggestion.plugin} · ${timing(suggestion)} · ${suggestionSummary(suggestion)} · score ${suggestion.score.toFixed(2)}${taken}`;
+}
+
+// The suggestion overlapping the event most (ties: the higher score).
+function bestSuggestion(event, candidates = openSuggestions()) {
+  let best = null, most = 0;
+  for (const suggestion of candidates) {
+    const shared = overlap(event.local, suggestion);
+    if (shared > most || (shared && shared === most && suggestion.score > best.score)) [best, most] = [suggestion, shared];
+  }
+  return best;
+}
+
+// What Y takes: the suggestion picked (click, Shift+Y) while the cursor is on it; else, with the cursor inside the
+// selected event, the open suggestion overlapping that event most; else the open suggestion nearest the cursor.
+function targetSuggestion() {
+  const frame = state.frame;
+  const pinned = state.suggestions.find((s) => s.id === state.pinned);
+  if (pinned && covers(pinned, frame)) return pinned;
+  const event = current();
+  const inside = event && !event.deleted && covers(event.local, frame) && bestSuggestion(event);
+  if (inside) return inside;
+  const distance = (s) => Math.max(0, s.onset - frame, frame - s.offset);
+  return openSuggestions().reduce((best, s) =>
+    (!best || distance(s) < distance(best) || (distance(s) === distance(best) && s.score > best.score) ? s : best), null);
+}
+
+// Into the selected event when they overlap (its emotion and AUs), otherwise a new event with the suggestion's timing.
+function acceptPlan(suggestion) {
+  const event = current();
+  const into = event && !event.deleted && overlap(event.local, suggestion) ? event : null;
+  const { emotion, aus } = offered(suggestion);
+  const what = [emotion, ...aus.map((au) => `AU${au.number}`)].join(" + ");
+  return { into, emotion, aus, what };
+}
+
+async function acceptSuggestion() {
+  const suggestion = targetSuggestion();
+  if (!suggestion) return flash(state.suggestions.length ? "Every suggestion on this clip is taken." : "No suggestions on this clip.");
+  if (suggestion.accepted) return flash(`That suggestion is already in event #${suggestion.accepted}.`);
+  const { into: event, emotion, aus, what } = acceptPlan(suggestion);
+  if (event?.conflict) return flash("Choose a version in the conflict first, then press Y again.");
+  if (event && (event.inflight || !event.server)) return flash("The event is saving; press Y again in a moment.");
+  if (event && !what) return flash(`This suggestion has no project emotion or AU at ${percentOf(AU_LIKELY)} or more to take.`);
+  if (state.accepting) return;
+  state.accepting = true;
+  if (event) event.inflight = true; // holds the autosave back: both would write the same version
+  renderStatus();
+  let response;
+  try {
+    response = await api("POST", ML.accept(suggestion.id), event ? { event: event.server.id, version: event.server.version } : {});
+  } catch (error) {
+    response = { status: 0, data: { detail: `network: ${error.message}` } };
+  }
+  state.accepting = false;
+  if (event) event.inflight = false;
+  const { status, data } = response;
+  if (status === 200) {
+    suggestion.accepted = data.id;
+    if (state.pinned === suggestion.id) state.pinned = null; // done with: Y moves on to the open ones
+    if (event) adoptAccepted(event, data, { emotion: Boolean(emotion), aus: aus.length > 0 });
+    else {
+      const created = track(data);
+      state.events.push(created);
+      select(created);
+    }
+    flash(event ? `Took ${what} from ${suggestion.plugin} into #${data.id}.` : `New event #${data.id} from ${suggestion.plugin}'s suggestion.`);
+  } else if (status === 409 && event) {
+    event.conflict = data;
+    select(event);
+    flash("Not taken: the event changed elsewhere. Choose a version, then press Y again.");
+  } else flash(`Not taken: ${describe(data) || `HTTP ${status}`}`);
+  if (event && !event.timer && !event.conflict && isDirty(event)) save(event);
+  render();
+}
+
+// The taken fields show as the server saved them. The server replaces the AU list, so the coder's own AUs (with their
+// sides and intensities) are put back and the suggested ones added; edits not saved yet stay for the next autosave.
+function adoptAccepted(event, data, taken) {
+  const saved = fieldsOf(event.server);
+  const own = event.local.aus;
+  for (const name of FIELDS) if (taken[name] || same(event.local[name], saved[name])) event.local[name] = structuredClone(data[name]);
+  if (taken.aus) event.local.aus = normaliseAus([...own, ...data.aus.filter((au) => !own.some((mine) => mine.number === au.number))]);
+  event.server = data;
+}
+
+function nextSuggestion() {
+  const list = state.suggestions;
+  if (!list.length) return flash("No suggestions on this clip.");
+  const index = list.findIndex((s) => s.id === state.pinned && s.onset === state.frame);
+  const next = index >= 0 ? list[(index + 1) % list.length] : list.find((s) => s.onset > state.frame) || list[0];
+  state.pinned = next.id;
+  seek(next.onset);
+}
+
 /* ---------- keyboard ---------- */
 
 const onEvent = (action) => () => {
@@ -469,6 +607,9 @@ const KEYS = [
   [["T"], "T", "write notes (Esc returns to the shortcuts)", onEvent(() => editor.elements.notes.focus()), true],
   [["S"], "S", "submit the event / back to draft", onEvent((e) => edit(e, { status: e.local.status === "draft" ? "submitted" : "draft" })), true],
   [["Shift+Delete"], "Shift+Delete", "delete the event", removeEvent, true],
+  [["Y"], "Y", "take the highlighted suggestion: its emotion and AUs into the selected event when they overlap, " +
+    "otherwise a new event with its timing too", acceptSuggestion, true],
+  [["Shift+Y"], "Shift+Y", "go to the next suggestion (Y then takes it)", nextSuggestion],
   [["?"], "?", "show / hide this help", () => toggleHelp()],
   [["Escape"], "Esc", "close help, cancel an entry, leave a text field", () => toggleHelp(false)],
 ];
@@ -532,6 +673,7 @@ function renderFrame() {
   $("#cursor").style.left = `${((state.frame + 0.5) / clip.frame_count) * 100}%`;
   $("#timeline").setAttribute("aria-valuenow", state.frame);
   $("#timeline").setAttribute("aria-valuetext", `frame ${state.frame}`);
+  renderTarget();
   draw();
 }
 
@@ -545,39 +687,58 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
-function renderTimeline() {
-  const laneEnds = []; // overlapping events go to separate lanes, so none hides another
-  const spans = sortedEvents().map((event) => {
-    const { onset, apex, offset } = event.local;
+// A span from onset to offset with a tick at each marker; the coder's events and the model's ghosts alike.
+function bar(className, { onset, apex, offset }, title) {
+  const span = element("div", { className, title });
+  span.style.left = percent(onset);
+  span.style.width = percent(offset - onset + 1);
+  const mark = (kind, frame) => {
+    const tick = element("i", { className: kind, title: `${kind} ${frame}` });
+    tick.style.left = `${((frame - onset + 0.5) / (offset - onset + 1)) * 100}%`;
+    return tick;
+  };
+  span.append(mark("onset", onset), mark("offset", offset));
+  if (apex !== null) span.append(mark("apex", apex));
+  return span;
+}
+
+// Overlapping spans go to separate lanes, so none hides another; they come sorted by onset.
+function stack(spans, timings) {
+  const laneEnds = [];
+  const lanes = timings.map(({ onset, offset }) => {
     let lane = laneEnds.findIndex((end) => end < onset);
     if (lane < 0) lane = laneEnds.push(offset) - 1;
     laneEnds[lane] = offset;
-    const span = element("div", { className: `span ${event.key === state.selected ? "selected" : ""}`, title: eventLabel(event) });
-    span.dataset.key = event.key;
-    span.dataset.lane = lane;
-    span.style.left = percent(onset);
-    span.style.width = percent(offset - onset + 1);
-    const mark = (kind, frame) => {
-      const tick = element("i", { className: kind, title: `${kind} ${frame}` });
-      tick.style.left = `${((frame - onset + 0.5) / (offset - onset + 1)) * 100}%`;
-      return tick;
-    };
-    span.append(mark("onset", onset), mark("offset", offset));
-    if (apex !== null) span.append(mark("apex", apex));
-    return span;
+    return lane;
   });
-  for (const span of spans) {
-    span.style.top = `${(span.dataset.lane / laneEnds.length) * 100}%`;
+  spans.forEach((span, i) => {
+    span.style.top = `${(lanes[i] / laneEnds.length) * 100}%`;
     span.style.height = `calc(${100 / laneEnds.length}% - 2px)`;
-  }
-  $("#spans").replaceChildren(...spans);
+  });
+  return spans;
 }
 
+function renderTimeline() {
+  const events = sortedEvents();
+  $("#spans").replaceChildren(...stack(events.map((event) => {
+    const span = bar(`span ${event.key === state.selected ? "selected" : ""}`, event.local, eventLabel(event));
+    span.dataset.key = event.key;
+    return span;
+  }), events.map((event) => event.local)));
+  $("#ghosts").replaceChildren(...stack(state.suggestions.map((suggestion) => {
+    const ghost = bar(`ghost ${suggestion.accepted ? "accepted" : ""}`, suggestion, suggestionLabel(suggestion));
+    ghost.dataset.prediction = suggestion.id;
+    return ghost;
+  }), state.suggestions));
+  $("#timeline").classList.toggle("has-ghosts", state.suggestions.length > 0);
+}
+
+const timing = ({ onset, apex, offset }) => `${onset}–${offset}${apex === null ? "" : ` (apex ${apex})`}`;
+
 function eventLabel(event) {
-  const { onset, apex, offset, kind, emotion, aus, status } = event.local;
+  const { kind, emotion, aus, status } = event.local;
   const name = event.server ? `#${event.server.id}` : "new";
-  return [`${name} ${kind} ${onset}–${offset}${apex === null ? "" : ` (apex ${apex})`}`, emotion, auSummary(aus), status]
-    .filter(Boolean).join(" · ");
+  return [`${name} ${kind} ${timing(event.local)}`, emotion, auSummary(aus), status].filter(Boolean).join(" · ");
 }
 
 function renderList() {
@@ -621,6 +782,72 @@ function renderEditor() {
   }));
   $("#field-errors").textContent = event.error;
   for (const control of editor.elements) control.disabled = !config.canCode;
+  renderEventSuggestion(event);
+}
+
+// Next to the fields: the suggestion overlapping the event most, the one Y takes while the cursor is inside it.
+function renderEventSuggestion(event) {
+  const suggestion = bestSuggestion(event) || bestSuggestion(event, state.suggestions);
+  const line = $("#event-suggestion");
+  line.hidden = !suggestion;
+  if (!suggestion) return;
+  line.dataset.prediction = suggestion.id;
+  line.title = `${suggestion.model_version} · score ${suggestion.score.toFixed(2)}`;
+  line.replaceChildren(
+    element("span", { className: "muted", textContent: `Suggested (${suggestion.plugin}, ${suggestion.onset}–${suggestion.offset}): ` }),
+    element("strong", { textContent: suggestionSummary(suggestion) }), " ",
+    suggestion.accepted ? element("span", { className: "taken", textContent: "✓ taken" })
+      : element("kbd", { className: "y", title: "Y takes it", textContent: "Y" }));
+}
+
+function renderSuggestions() {
+  const section = $("#suggestions");
+  const { suggestions } = state;
+  section.dataset.state = state.suggestionsState === "ready" || state.suggestionsState === "loading" ? state.suggestionsState : "error";
+  $("#suggestion-count").textContent = suggestions.length ? `${openSuggestions().length} open of ${suggestions.length}` : "";
+  if (!suggestions.length) {
+    const note = state.suggestionsState === "loading" ? ["Loading suggestions…"]
+      : state.suggestionsState !== "ready" ? [state.suggestionsState]
+      : ["None for this clip: a lead pre-annotates clips on the ",
+        element("a", { href: section.dataset.modelsUrl, textContent: "Models page" }), "."];
+    return $("#suggestion-list").replaceChildren(element("li", { className: "muted small" }, ...note));
+  }
+  const byVersion = new Map(); // grouped by model version, each group by onset
+  for (const suggestion of suggestions) {
+    byVersion.set(suggestion.model_version, [...(byVersion.get(suggestion.model_version) || []), suggestion]);
+  }
+  $("#suggestion-list").replaceChildren(...[...byVersion].flatMap(([version, group]) => [
+    element("li", { className: "version", title: "model version" }, element("code", { textContent: version })),
+    ...group.map((suggestion) => {
+      const button = element("button", { type: "button", title: suggestionLabel(suggestion) },
+        element("span", { className: "when", textContent: timing(suggestion) }), " ", suggestionSummary(suggestion),
+        ...(suggestion.accepted ? [" ", element("span", { className: "taken", textContent: `✓ #${suggestion.accepted}` })] : []));
+      button.dataset.prediction = suggestion.id;
+      return element("li", { className: suggestion.accepted ? "accepted" : "" }, button);
+    }),
+  ]));
+}
+
+// Highlights what Y would take, wherever it shows, and says what it would do.
+function renderTarget() {
+  const target = targetSuggestion();
+  for (const node of document.querySelectorAll("[data-prediction]")) {
+    node.classList.toggle("target", Number(node.dataset.prediction) === target?.id);
+  }
+  const action = $("#suggestion-action");
+  action.hidden = !state.suggestions.length;
+  if (!target) {
+    action.textContent = "Every suggestion is taken.";
+    return;
+  }
+  if (target.accepted) {
+    action.textContent = `✓ ${timing(target)} is taken into #${target.accepted}.`;
+    return;
+  }
+  const { into, what } = acceptPlan(target);
+  action.replaceChildren(element("kbd", { textContent: "Y" }), " takes ", into
+    ? `${what || "nothing"} into ${into.server ? `#${into.server.id}` : "the new event"}`
+    : `a new event ${timing(target)}${what ? `: ${what}` : ""}`);
 }
 
 function renderConflict() {
@@ -684,6 +911,8 @@ function render() {
   renderList();
   renderEditor();
   renderConflict();
+  renderSuggestions();
+  renderTarget();
   renderStatus();
 }
 
@@ -749,6 +978,8 @@ function setup() {
     timeline.setPointerCapture(e.pointerId);
     const span = e.target.closest(".span");
     if (span) select(state.events.find((event) => event.key === Number(span.dataset.key)));
+    const ghost = e.target.closest(".ghost");
+    if (ghost) state.pinned = Number(ghost.dataset.prediction);
     seekTo(e);
   });
   timeline.addEventListener("pointermove", (e) => { if (e.buttons) seekTo(e); });
@@ -761,6 +992,13 @@ function setup() {
     seek(event.local.onset);
   });
   $("#new-event").addEventListener("click", createEvent);
+  $("#suggestion-list").addEventListener("click", (e) => {
+    const button = e.target.closest("button[data-prediction]");
+    if (!button) return;
+    const suggestion = state.suggestions.find((s) => s.id === Number(button.dataset.prediction));
+    state.pinned = suggestion.id;
+    seek(suggestion.onset);
+  });
 
   editor.addEventListener("submit", (e) => e.preventDefault());
   // Enter commits a frame number and hands the keys back to the shortcuts.
@@ -808,6 +1046,7 @@ function setup() {
 
   prefetch();
   render();
+  loadSuggestions();
 }
 
 setup();

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -19,6 +20,21 @@ def plain_http_cookies(settings):
     # pytest-django's live server speaks plain HTTP (tests/settings.py already turns the HTTPS redirect off).
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture(autouse=True)
+def publish_outside_playwrights_loop(monkeypatch):
+    """Playwright's event loop runs in the test's thread, where asgiref's async_to_sync refuses to work. With Redis,
+    job_publish pushes job states through it (ingest in fixtures, jobs run here): it does so from a helper thread."""
+    from annotator.services import jobs
+
+    publish = jobs.job_publish
+
+    def publish_from_a_thread(job):
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(publish, job).result()
+
+    monkeypatch.setattr(jobs, "job_publish", publish_from_a_thread)
 
 
 # Module scope: while Playwright runs, its event loop occupies this thread, so tests elsewhere that call

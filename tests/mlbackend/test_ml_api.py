@@ -165,3 +165,31 @@ def test_models_page_lists_jobs_versions_and_reports(lead_api, coded_project):
     page = lead_api.get(f"/projects/{coded_project.pk}/ml/")
     assert page.status_code == 200
     assert b"dummy-1.0+" in page.content and b"LOSO #" in page.content and b"active" in page.content
+
+
+@pytest.mark.django_db
+def test_suggestions_show_what_this_coder_took_and_only_active_versions(lead_api, coder_api, coded_project):
+    for _ in range(2):
+        tasks.train(start(lead_api, coded_project, kind="train", plugin="dummy", evaluate=False).pk)
+    older, newer = ModelVersion.objects.order_by("id")
+    tasks.preannotate(start(lead_api, coded_project, kind="preannotate", plugin="dummy", model_version=newer.pk).pk)
+    tasks.preannotate(start(lead_api, coded_project, kind="preannotate", plugin="dummy", model_version=older.pk).pk)
+    clip = coded_project.clips.first()
+    url = f"/api/clips/{clip.pk}/predictions/"
+
+    assert {p["model_version"] for p in coder_api.get(url).json()} == {older.version}, "the first version is active"
+    assert len(coder_api.get(url + "?all=1").json()) == 2
+
+    prediction = coder_api.get(url).json()[0]
+    event = coder_api.post(f"/api/predictions/{prediction['id']}/accept/", {}, format="json").json()
+    assert coder_api.get(url).json()[0]["accepted_event"] == event["id"]
+    assert lead_api.get(url).json()[0]["accepted_event"] is None, "acceptance is per coder"
+
+
+def test_accepted_aus_are_added_to_the_coders_own_without_touching_side_or_intensity():
+    from mlbackend.services.acceptance import merged_aus
+
+    own = [{"number": 12, "side": "R", "intensity": "C"}]
+    suggested = [{"number": 12, "side": "both", "intensity": None}, {"number": 6, "side": "both", "intensity": None}]
+
+    assert merged_aus(own, suggested) == own + [{"number": 6, "side": "both", "intensity": None}]
