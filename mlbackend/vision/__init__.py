@@ -5,13 +5,17 @@ Nothing here imports cv2 or torch at module level (web processes import every pl
 
 from mlbackend.vision.face import FaceFrames, face_box, prepare_face
 from mlbackend.vision.features import cell_bounds, cell_index, cell_means, flow_magnitude, hoof_grid
-from mlbackend.vision.flow import FLOW_METHODS, dense_flow, register_flow_method, to_grey
+from mlbackend.vision.flow import (
+    FLOW_METHODS, dense_flow, face_flow, global_shift, register_flow_method, to_grey,
+)
 from mlbackend.vision.motion import (
-    Interval, baseline_and_noise, frame_motion, motion_curve, segment_iou, smooth, smoothing_window, spot_intervals,
+    Interval, MotionMeter, baseline_and_noise, frame_motion, motion_curve, segment_iou, smooth, smoothing_window,
+    spot_intervals,
 )
 
 __all__ = [
-    "FLOW_METHODS", "FaceFrames", "Interval", "baseline_and_noise", "cell_bounds", "cell_index", "cell_means",
-    "dense_flow", "face_box", "flow_magnitude", "frame_motion", "hoof_grid", "motion_curve", "prepare_face",
-    "register_flow_method", "segment_iou", "smooth", "smoothing_window", "spot_intervals", "to_grey",
+    "FLOW_METHODS", "FaceFrames", "Interval", "MotionMeter", "baseline_and_noise", "cell_bounds", "cell_index",
+    "cell_means", "dense_flow", "face_box", "face_flow", "flow_magnitude", "frame_motion", "global_shift", "hoof_grid",
+    "motion_curve", "prepare_face", "register_flow_method", "segment_iou", "smooth", "smoothing_window",
+    "spot_intervals", "to_grey",
 ]

@@ -15,7 +15,9 @@ from mlbackend.contract import ClipInput
 from mlbackend.vision.flow import to_grey
 
 
-def face_box(landmarks: np.ndarray | None, frame_shape: tuple[int, int], margin: float = 0.15) -> tuple[int, int, int, int] | None:
+def face_box(
+    landmarks: np.ndarray | None, frame_shape: tuple[int, int], margin: float = 0.15,
+) -> tuple[int, int, int, int] | None:
     """(x0, y0, x1, y1): a square around the median landmark extent over the clip, clipped to the frame.
 
     None when there are no usable landmarks.

@@ -1,9 +1,10 @@
 """Motion curves and interval spotting: how far each frame has moved from a reference frame.
 
-`motion_curve` measures, for each frame, the mean optical-flow magnitude against the
-reference (the first frame by default), after removing the frame's median flow so a rigid
-head translation does not count as facial movement. `spot_intervals` finds peaks of such a
-curve and the onset/offset around each where the curve crosses a fraction of its height.
+`motion_curve` measures, for each frame, the optical-flow magnitude against the reference
+(the first frame by default) with `MotionMeter`: the head's translation is undone first and
+the magnitude averaged over the part of the face that moved most. `spot_intervals` finds
+peaks of such a curve and the onset/offset around each where the curve crosses a fraction of
+its height.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlbackend.vision.face import FaceFrames
-from mlbackend.vision.flow import dense_flow
+from mlbackend.vision.features import cell_means, flow_magnitude
+from mlbackend.vision.flow import face_flow, to_grey
 
 
 @dataclass(frozen=True)
@@ -25,30 +27,55 @@ class Interval:
     score: float  # 0..1: amplitude against the noise level
 
 
-def frame_motion(reference: np.ndarray, frame: np.ndarray, method: str = "dis", remove_global: bool = True) -> float:
-    flow = dense_flow(reference, frame, method)
-    if remove_global:
-        flow = flow - np.median(flow.reshape(-1, 2), axis=0)
-    return float(np.hypot(flow[..., 0], flow[..., 1]).mean())
+class MotionMeter:
+    """How far a frame has moved from a reference frame, in pixels of the face image.
+
+    1. `face_flow` from the reference to the frame: the head's translation undone first
+       (stabilise), the flow's median subtracted after (remove_global);
+    2. the flow magnitude without a `border` strip (pixels that entered or left the image),
+       averaged per cell of a grid x grid face grid, then over the `top` share of the cells
+       that moved most: a micro-expression moves a small part of the face, and a mean over
+       the whole face would drown it in the noise of the rest.
+    """
+
+    def __init__(self, reference: np.ndarray, *, method: str = "dis", stabilise: bool = True,
+                 remove_global: bool = True, border: float = 1 / 16, grid: int = 8, top: float = 0.25):
+        self.reference = to_grey(reference)
+        self.method, self.stabilise, self.remove_global = method, stabilise, remove_global
+        side = min(self.reference.shape)
+        self.margin = max(0, min(int(round(border * side)), (side - grid) // 2))
+        self.grid = grid
+        self.top = max(1, int(round(top * grid * grid)))
+
+    def __call__(self, frame: np.ndarray) -> float:
+        flow = face_flow(self.reference, frame, self.method, stabilise=self.stabilise,
+                         remove_global=self.remove_global)
+        magnitude = flow_magnitude(flow)
+        if self.margin > 0:
+            magnitude = magnitude[self.margin:-self.margin, self.margin:-self.margin]
+        cells = np.sort(cell_means(magnitude, (self.grid, self.grid)))
+        return float(cells[-self.top:].mean())
+
+
+def frame_motion(reference: np.ndarray, frame: np.ndarray, method: str = "dis", **options) -> float:
+    return MotionMeter(reference, method=method, **options)(frame)
 
 
 def motion_curve(
-    faces: FaceFrames, *, method: str = "dis", reference: int = 0, step: int = 1, remove_global: bool = True,
-    start: int = 0, stop: int | None = None,
+    faces: FaceFrames, *, method: str = "dis", reference: int = 0, step: int = 1, start: int = 0,
+    stop: int | None = None, **options,
 ) -> np.ndarray:
     """Per-frame motion against `reference` for frames start..stop-1 (float64, length stop - start).
 
     With step > 1 only every step-th frame (and the last) is measured and the rest interpolated.
+    `options` go to MotionMeter (stabilise, remove_global, border, grid, top).
     """
     stop = len(faces) if stop is None else min(stop, len(faces))
     if stop <= start:
         return np.zeros(0)
     measured = np.unique(np.r_[np.arange(start, stop, max(1, int(step))), stop - 1])
-    base = faces[reference]
-    values = np.array([
-        0.0 if index == reference else frame_motion(base, faces[index], method, remove_global)
-        for index in measured
-    ])
+    meter = MotionMeter(faces[reference], method=method, **options)
+    values = np.array([0.0 if index == reference else meter(faces[index]) for index in measured])
     return np.interp(np.arange(start, stop), measured, values)
 
 

@@ -1,0 +1,212 @@
+"""flow_svm: the classical micro-expression emotion baseline.
+
+For each segment (onset -> apex; a missing apex means the middle frame) it computes dense
+optical flow (DIS) between the grey, 128 x 128 face at onset and at apex, with the head's
+translation taken out (mlbackend.vision.face_flow: phase-correlation stabilisation, then the
+flow's median subtracted; a rigid shift of the whole face is not an expression), describes it with
+histograms of oriented optical flow (HOOF) on a 6 x 6 face grid plus the mean flow magnitude
+of each cell (relative to the face's largest cell), standardises the features (by
+sqrt(std^2 + scale_floor^2): a feature that hardly varies in training must not explode on a
+new face) and applies a linear SVM (scikit-learn LinearSVC, one-vs-rest, class_weight="balanced").
+
+Probabilities: softmax of the SVM decision values divided by `temperature` (default 1).
+They rank classes like the SVM does and sum to one, but they are not calibrated (no Platt
+scaling: that needs an inner cross-validation the small micro-expression sets cannot spare).
+For two classes the single decision value d becomes the pair (-d/2, d/2), so the softmax is
+the logistic sigmoid of d.
+
+The checkpoint holds only arrays and numbers (labels, mean, scale, coef, intercept and the
+feature parameters); `predict` rebuilds decision = x @ coef.T + intercept with numpy, so
+no scikit-learn object is ever pickled.
+
+Segments given to `predict` are classified in order. A clip without segments is classified
+on one interval spotted from its motion against the first frame (see mlbackend.vision.motion).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
+from mlbackend.contract import (
+    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, PredictedEvent, Progress, Segment,
+)
+from mlbackend.registry import register
+from mlbackend.vision import FaceFrames, cell_means, face_flow, flow_magnitude, hoof_grid
+from mlbackend.vision.motion import motion_curve, smooth, smoothing_window, spot_intervals
+
+FORMAT = 1
+DEFAULTS = {
+    "grid": 6,  # face grid rows = columns
+    "bins": 8,  # orientation bins per cell
+    "size": 128,  # face image side in pixels
+    "flow": "dis",  # mlbackend.vision.flow method
+    "magnitude": True,  # append each cell's mean flow magnitude to the HOOF
+    "stabilise": True,  # undo the head's translation (phase correlation) before the flow
+    "remove_global": True,  # subtract the median flow (what translation is left) after it
+    "C": 1.0,  # SVM regularisation
+    "temperature": 1.0,  # softmax(decision / temperature)
+    "max_iter": 10000,
+    "scale_floor": 0.05,  # standardise by sqrt(std^2 + floor^2): features of [0, 1] that barely vary in training
+}
+FEATURE_KEYS = ("grid", "bins", "size", "flow", "magnitude", "stabilise", "remove_global")
+ABSENT_LOGIT = -30.0  # a label missing from the training set: probability ~ 0
+
+
+def _apex(segment: Segment) -> int:
+    return segment.apex if segment.apex is not None else (segment.onset + segment.offset) // 2
+
+
+def segment_features(faces: FaceFrames, segment: Segment, params: dict) -> np.ndarray:
+    """HOOF (+ relative cell magnitudes) of the flow from the onset face to the apex face."""
+    onset, apex = faces.clamp(segment.onset), faces.clamp(_apex(segment))
+    flow = face_flow(faces[onset], faces[apex], params["flow"], stabilise=params["stabilise"],
+                     remove_global=params["remove_global"])
+    grid, parts = (params["grid"], params["grid"]), []
+    parts.append(hoof_grid(flow, grid=grid, bins=params["bins"], magnitude_weighted=True))
+    if params["magnitude"]:
+        magnitude = cell_means(flow_magnitude(flow), grid)
+        parts.append(magnitude / max(float(magnitude.max()), 1e-3))
+    return np.concatenate(parts).astype(np.float64)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+@register
+class FlowSvmPlugin(Plugin):
+    name = "flow_svm"
+    version = "1.0"
+    capabilities = frozenset({EMOTION})
+    description = "Optical flow (DIS) onset->apex, HOOF on a face grid, linear SVM. Emotion only."
+    requires = ("cv2", "sklearn", "torch")
+
+    def _params(self) -> dict:
+        unknown = set(self.params) - set(DEFAULTS)
+        if unknown:
+            raise PluginError(f"flow_svm does not know the parameters {sorted(unknown)}; "
+                              f"it takes {sorted(DEFAULTS)}.")
+        params = {**DEFAULTS, **self.params}
+        for key in ("grid", "bins", "size", "max_iter"):
+            params[key] = int(params[key])
+        for key in ("C", "temperature", "scale_floor"):
+            params[key] = float(params[key])
+        for key in ("magnitude", "stabilise", "remove_global"):
+            params[key] = bool(params[key])
+        params["flow"] = str(params["flow"])
+        if params["temperature"] <= 0 or params["C"] <= 0 or params["scale_floor"] <= 0:
+            raise PluginError("flow_svm: C, temperature and scale_floor must be positive.")
+        return params
+
+    # -- training -------------------------------------------------------------------------
+    def fit(self, train: Sequence[LabeledClip], *, workdir: Path, progress: Progress, device: str, seed: int) -> Path:
+        params = self._params()
+        labels = list(self.labels) or sorted({e.emotion for c in train for e in c.events if e.emotion})
+        if not labels:
+            raise PluginError("flow_svm needs labelled events (an emotion per event) to train.")
+        n_samples = sum(event.emotion in labels for clip in train for event in clip.events)
+        if not n_samples:
+            raise PluginError(f"flow_svm found no training event labelled with one of {labels}.")
+        progress(0.0, f"extracting flow features of {n_samples} events")
+        features, targets = [], []
+        for clip in train:
+            events = [event for event in clip.events if event.emotion in labels]
+            if not events:
+                continue
+            faces = FaceFrames(clip.clip, params["size"])  # one clip's frames cached at a time
+            for event in events:
+                features.append(segment_features(faces, event.segment, params))
+                targets.append(labels.index(event.emotion))
+                if len(targets) % 10 == 0 or len(targets) == n_samples:
+                    progress(0.8 * len(targets) / n_samples, f"features {len(targets)}/{n_samples}")
+        x, y = np.vstack(features), np.asarray(targets)
+        mean = x.mean(axis=0)
+        scale = np.sqrt(x.std(axis=0) ** 2 + params["scale_floor"] ** 2)
+        progress(0.85, f"fitting a linear SVM on {len(y)} events, {x.shape[1]} features")
+        coef, intercept = self._fit_svm((x - mean) / scale, y, len(labels), params, seed)
+        state = {
+            "format": FORMAT, "labels": labels,
+            "mean": _tensor(mean), "scale": _tensor(scale), "coef": _tensor(coef), "intercept": _tensor(intercept),
+            "params": {k: params[k] for k in FEATURE_KEYS + ("C", "temperature", "scale_floor")},
+            "n_train": int(len(y)), "class_counts": [int((y == k).sum()) for k in range(len(labels))],
+            "seed": int(seed),
+        }
+        checkpoint = write_checkpoint(Path(workdir) / "flow_svm.pt", state)
+        self.load(checkpoint, device=device)
+        progress(1.0, "trained")
+        return checkpoint
+
+    @staticmethod
+    def _fit_svm(x: np.ndarray, y: np.ndarray, n_labels: int, params: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """(coef K x D, intercept K) over all labels; labels absent from `y` never win."""
+        coef = np.zeros((n_labels, x.shape[1]))
+        intercept = np.full(n_labels, ABSENT_LOGIT)
+        present = np.unique(y)
+        if present.size == 1:
+            intercept[present[0]] = 0.0
+            return coef, intercept
+        from sklearn.svm import LinearSVC
+
+        svm = LinearSVC(C=params["C"], class_weight="balanced", random_state=seed, max_iter=params["max_iter"],
+                        dual="auto")
+        svm.fit(x, y)
+        classes = svm.classes_
+        if classes.size == 2:  # one decision value d: classes_[1] gets d / 2, classes_[0] gets -d / 2
+            coef[classes[1]], intercept[classes[1]] = svm.coef_[0] / 2, svm.intercept_[0] / 2
+            coef[classes[0]], intercept[classes[0]] = -svm.coef_[0] / 2, -svm.intercept_[0] / 2
+        else:
+            coef[classes], intercept[classes] = svm.coef_, svm.intercept_
+        return coef, intercept
+
+    # -- inference ------------------------------------------------------------------------
+    def load(self, checkpoint: Path, *, device: str) -> None:
+        state = read_checkpoint(checkpoint, device="cpu")
+        if state.get("format") != FORMAT:
+            raise PluginError(f"{checkpoint} is not a flow_svm checkpoint of format {FORMAT}.")
+        self.state = state
+        self.labels = tuple(state["labels"])
+        self._arrays = {key: state[key].double().numpy() for key in ("mean", "scale", "coef", "intercept")}
+        self._feature_params = dict(state["params"])
+        self.model_version = model_version(self.name, self.version, checkpoint)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        a = self._arrays
+        decision = ((np.atleast_2d(features) - a["mean"]) / a["scale"]) @ a["coef"].T + a["intercept"]
+        return softmax(decision / self._feature_params["temperature"])
+
+    def _segments(self, clip: ClipInput, faces: FaceFrames) -> tuple[Segment, ...]:
+        if clip.segments:
+            return clip.segments
+        curve = smooth(motion_curve(faces, method=self._feature_params["flow"]), smoothing_window(clip.fps))
+        (interval,) = spot_intervals(curve, 0.3, max_events=1)
+        return (Segment(interval.onset, interval.apex, interval.offset),)
+
+    def predict(self, clips: Sequence[ClipInput]) -> list[ClipPrediction]:
+        if not hasattr(self, "_arrays"):
+            raise PluginError("flow_svm: call load(checkpoint) (or fit) before predict.")
+        predictions = []
+        for clip in clips:
+            faces = FaceFrames(clip, self._feature_params["size"])
+            events = []
+            for segment in self._segments(clip, faces):
+                probs = self.probabilities(segment_features(faces, segment, self._feature_params))[0]
+                events.append(PredictedEvent(
+                    onset=segment.onset, apex=segment.apex, offset=segment.offset, score=float(probs.max()),
+                    emotion_probs={label: float(p) for label, p in zip(self.labels, probs)},
+                ))
+            score = float(np.mean([e.score for e in events])) if events else 0.0
+            predictions.append(ClipPrediction(clip_id=clip.clip_id, events=tuple(events), score=score,
+                                              model_version=self.model_version))
+        return predictions
+
+
+def _tensor(array: np.ndarray):
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float64))

@@ -1,0 +1,103 @@
+"""One contract every registered plugin honours, checked on a tiny clip set (6 clips, 3 subjects, 2 classes)."""
+
+import dataclasses
+import math
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from mlbackend.contract import AUS, EMOTION, SPOTTING, ClipPrediction, Plugin
+from mlbackend.registry import get_plugin_class, load_plugins, plugin_names
+from tests.plugins.clipfactory import CLASSES, make_set
+
+# The baselines plus whatever the settings enable; every registered plugin gets the contract test.
+load_plugins(list(dict.fromkeys(["plugins.dummy", "plugins.flow_svm", "plugins.motion_spotter",
+                                 *settings.MESTUDIO_PLUGINS])))
+PLUGINS = plugin_names()
+LABELS = CLASSES
+AU_NUMBERS = (1, 12)
+
+
+@pytest.fixture(scope="module")
+def clips():
+    return make_set(3, 1, n_frames=30, seed=11)
+
+
+def fit(cls: type[Plugin], clips, workdir: Path, seed: int = 0):
+    calls = []
+    plugin = cls(labels=LABELS, aus=AU_NUMBERS)
+    checkpoint = plugin.fit(clips, workdir=workdir, progress=lambda f, m: calls.append((f, m)), device="cpu", seed=seed)
+    return Path(checkpoint), calls
+
+
+def loaded(cls: type[Plugin], checkpoint: Path) -> Plugin:
+    plugin = cls(labels=LABELS, aus=AU_NUMBERS)
+    plugin.load(checkpoint, device="cpu")
+    return plugin
+
+
+def inputs(clips, with_segments: bool):
+    return [dataclasses.replace(c.clip, segments=tuple(e.segment for e in c.events) if with_segments else ())
+            for c in clips]
+
+
+def summary(predictions: list[ClipPrediction]):
+    return [(p.clip_id, round(p.score, 6), [(e.onset, e.apex, e.offset, e.kind, round(e.score, 6),
+                                             {k: round(v, 6) for k, v in e.emotion_probs.items()},
+                                             {k: round(v, 6) for k, v in e.au_probs.items()}) for e in p.events])
+            for p in predictions]
+
+
+def check_predictions(cls, predictions, clip_inputs, version):
+    assert isinstance(predictions, list) and len(predictions) == len(clip_inputs)
+    for prediction, clip in zip(predictions, clip_inputs):
+        assert isinstance(prediction, ClipPrediction)
+        assert prediction.clip_id == clip.clip_id
+        assert prediction.model_version == version
+        assert 0.0 <= prediction.score <= 1.0
+        if clip.segments and EMOTION in cls.capabilities:  # recognition: one event per segment, in order
+            assert [(e.onset, e.apex, e.offset) for e in prediction.events] == \
+                [(s.onset, s.apex, s.offset) for s in clip.segments]
+        if SPOTTING in cls.capabilities and not clip.segments:
+            assert prediction.events, "a spotter finds at least one event in a clip with a clear movement"
+        for event in prediction.events:
+            assert 0 <= event.onset <= event.offset < clip.n_frames
+            assert event.apex is None or event.onset <= event.apex <= event.offset
+            assert 0.0 <= event.score <= 1.0
+            if EMOTION in cls.capabilities:
+                assert set(event.emotion_probs) == set(LABELS)
+                assert all(0.0 <= p <= 1.0 for p in event.emotion_probs.values())
+                assert math.isclose(sum(event.emotion_probs.values()), 1.0, abs_tol=1e-4)
+                assert event.emotion in LABELS
+            if AUS in cls.capabilities:
+                assert all(0.0 <= p <= 1.0 for p in event.au_probs.values())
+
+
+@pytest.mark.parametrize("name", PLUGINS)
+def test_plugin_contract(name, clips, tmp_path):
+    import torch
+
+    cls = get_plugin_class(name)
+    assert cls.capabilities and cls.version and cls.name == name
+
+    checkpoint, calls = fit(cls, clips, tmp_path / "first", seed=0)
+    assert checkpoint.is_file() and checkpoint.resolve().is_relative_to((tmp_path / "first").resolve())
+    state = torch.load(checkpoint, weights_only=True)  # no pickled objects
+    assert isinstance(state, dict)
+    assert calls, "fit reports progress"
+    assert all(0.0 <= fraction <= 1.0 and isinstance(message, str) for fraction, message in calls)
+
+    plugin = loaded(cls, checkpoint)
+    version = plugin.model_version
+    assert version.startswith(f"{cls.name}-{cls.version}+") and not version.endswith("+untrained")
+    assert loaded(cls, checkpoint).model_version == version  # stable for one checkpoint
+
+    for with_segments in (True, False):
+        clip_inputs = inputs(clips, with_segments)
+        check_predictions(cls, plugin.predict(clip_inputs), clip_inputs, version)
+    assert plugin.predict([]) == []
+
+    again, _ = fit(cls, clips, tmp_path / "second", seed=0)
+    clip_inputs = inputs(clips, True)
+    assert summary(loaded(cls, again).predict(clip_inputs)) == summary(plugin.predict(clip_inputs))
