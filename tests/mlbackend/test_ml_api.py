@@ -193,3 +193,29 @@ def test_accepted_aus_are_added_to_the_coders_own_without_touching_side_or_inten
     suggested = [{"number": 12, "side": "both", "intensity": None}, {"number": 6, "side": "both", "intensity": None}]
 
     assert merged_aus(own, suggested) == own + [{"number": 6, "side": "both", "intensity": None}]
+
+
+@pytest.mark.django_db
+def test_the_lead_chooses_the_active_version(lead_api, coder_api, coded_project):
+    for _ in range(2):
+        tasks.train(start(lead_api, coded_project, kind="train", plugin="dummy", evaluate=False).pk)
+    first, second = ModelVersion.objects.order_by("id")
+    assert first.active and not second.active
+
+    assert coder_api.post(f"/api/ml/versions/{second.pk}/activate/").status_code == 403
+    assert lead_api.post(f"/api/ml/versions/{second.pk}/activate/").status_code == 200
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.active and not first.active
+
+
+@pytest.mark.django_db
+def test_model_jobs_go_to_the_gpu_queue_when_one_is_configured(settings, lead, coded_project):
+    from annotator.services.jobs import job_create, job_queue
+
+    train = job_create(kind=Job.Kind.TRAIN, project=coded_project, params={}, created_by=lead)
+    ingest = job_create(kind=Job.Kind.INGEST, project=coded_project, params={}, created_by=lead)
+    assert job_queue(train) == "default"
+    settings.MESTUDIO_GPU_QUEUE = "gpu"
+    assert job_queue(train) == "gpu" and job_queue(ingest) == "default"
