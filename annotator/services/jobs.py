@@ -88,9 +88,11 @@ def job_finish(*, job: Job, status: str, error: str = "") -> None:
     job.finished_at = timezone.now()
     if status == Job.Status.SUCCEEDED:
         job.progress = 1.0
+        # The last progress message ("extracting features...") would read as if still at work.
+        job.message = (job.log.strip().splitlines() or ["done"])[-1].partition(" ")[2][:300] or "done"
     # A cancel that raced with the last step wins: the user asked for it.
     updated = Job.objects.filter(pk=job.pk).exclude(status=Job.Status.CANCELLED).update(
-        status=status, error=error, finished_at=job.finished_at, progress=job.progress,
+        status=status, error=error, finished_at=job.finished_at, progress=job.progress, message=job.message,
     )
     if not updated:
         job.status = Job.Status.CANCELLED

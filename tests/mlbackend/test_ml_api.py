@@ -219,3 +219,11 @@ def test_model_jobs_go_to_the_gpu_queue_when_one_is_configured(settings, lead, c
     assert job_queue(train) == "default"
     settings.MESTUDIO_GPU_QUEUE = "gpu"
     assert job_queue(train) == "gpu" and job_queue(ingest) == "default"
+
+
+@pytest.mark.django_db
+def test_a_finished_job_says_what_it_did(lead_api, coded_project):
+    job = start(lead_api, coded_project, kind="train", plugin="dummy", evaluate=False)
+    tasks.train(job.pk)
+    job.refresh_from_db()
+    assert job.message.startswith("model version dummy-1.0+") and job.message.endswith("made active")
