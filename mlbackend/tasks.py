@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from annotator.services.jobs import job_run
+from mlbackend.services.analysis import analyse_job_work
 from mlbackend.services.evaluation import evaluate_job_work
 from mlbackend.services.preannotation import preannotate_job_work
 from mlbackend.services.training import train_job_work
@@ -21,3 +22,8 @@ def train(job_id: int) -> None:
 @shared_task(name="mlbackend.evaluate")
 def evaluate(job_id: int) -> None:
     job_run(job_id=job_id, work=evaluate_job_work)
+
+
+@shared_task(name="mlbackend.analyse")
+def analyse(job_id: int) -> None:
+    job_run(job_id=job_id, work=analyse_job_work)

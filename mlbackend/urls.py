@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mlbackend import api, views
+from mlbackend import analysis_api, api, views
 
 urlpatterns = [
     path("projects/<int:project_id>/ml/", views.ml_home, name="ml-home"),
@@ -17,4 +17,8 @@ urlpatterns = [
     path("api/clips/<int:clip_id>/predictions/", api.ClipPredictionListApi.as_view(), name="api-clip-predictions"),
     path("api/predictions/<int:prediction_id>/accept/", api.PredictionAcceptApi.as_view(), name="api-prediction-accept"),
     path("api/ml/reports/<int:report_id>/", api.ReportDetailApi.as_view(), name="api-ml-report"),
+    path("api/clips/<int:clip_id>/analysis/", analysis_api.ClipAnalysisApi.as_view(), name="api-clip-analysis"),
+    path("api/clips/<int:clip_id>/flow/<int:frame_id>.jpg", analysis_api.flow_image, name="api-clip-flow"),
+    path("api/clips/<int:clip_id>/magnified/<int:frame_id>.jpg", analysis_api.magnified_image,
+         name="api-clip-magnified"),
 ]

@@ -3,6 +3,9 @@
 A plain Django view rather than DRF: it is called for every frame a coder steps to.
 """
 
+from collections.abc import Callable
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
@@ -18,7 +21,8 @@ from annotator.selectors.access import clip_frame_access
 CACHE_CONTROL = "private, max-age=31536000, immutable"
 
 
-def _user(request):
+def request_user(request):
+    """The session user, or the owner of an `Authorization: Token` header; None when neither."""
     if request.user.is_authenticated:
         return request.user
     try:
@@ -28,43 +32,48 @@ def _user(request):
     return found[0] if found else None
 
 
-def _error(message: str, status: int) -> JsonResponse:
+def json_error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"detail": message}, status=status)
 
 
-def _serve(request, clip_id: int, frame_id: int, faces: bool) -> HttpResponse:
-    user = _user(request)
+def serve_clip_image(request, clip_id: int, frame_id: int, path_for: Callable[[int], Path], missing: str
+                     ) -> HttpResponse:
+    """Any per-frame image of a clip (frame, face, analysis views), after the membership check."""
+    user = request_user(request)
     if user is None:
-        return _error("Log in to see frames.", 401)
+        return json_error("Log in to see frames.", 401)
     access = clip_frame_access(user, clip_id)
     if access is None:
-        return _error("No such clip.", 404)
+        return json_error("No such clip.", 404)
     frame_count, status = access
     if status != Clip.Status.READY:
-        return _error("This clip is not ready yet.", 404)
+        return json_error("This clip is not ready yet.", 404)
     if not 0 <= frame_id < frame_count:
-        return _error(f"Frame {frame_id} is outside the clip (frames 0 to {frame_count - 1}).", 404)
-    store = FrameStore(settings.MEDIA_ROOT, clip_id)
-    path = store.face_path(frame_id) if faces else store.frame_path(frame_id)
+        return json_error(f"Frame {frame_id} is outside the clip (frames 0 to {frame_count - 1}).", 404)
+    path = path_for(frame_id)
     headers = {"Cache-Control": CACHE_CONTROL, "X-Frame-Id": str(frame_id)}
     if settings.MESTUDIO_ACCEL_REDIRECT_PREFIX:
+        if not path.exists():
+            return json_error(missing, 404)
         relative = path.relative_to(settings.MEDIA_ROOT).as_posix()
         headers["X-Accel-Redirect"] = f"{settings.MESTUDIO_ACCEL_REDIRECT_PREFIX.rstrip('/')}/{relative}"
         return HttpResponse(content_type="image/jpeg", headers=headers)
     try:
         body = path.read_bytes()
     except FileNotFoundError:
-        return _error("No aligned face for this frame." if faces else "Frame file missing; re-ingest the clip.", 404)
+        return json_error(missing, 404)
     return HttpResponse(body, content_type="image/jpeg", headers=headers)
 
 
 @login_not_required
 @require_GET
 def frame_image(request, clip_id: int, frame_id: int):
-    return _serve(request, clip_id, frame_id, faces=False)
+    store = FrameStore(settings.MEDIA_ROOT, clip_id)
+    return serve_clip_image(request, clip_id, frame_id, store.frame_path, "Frame file missing; re-ingest the clip.")
 
 
 @login_not_required
 @require_GET
 def face_image(request, clip_id: int, frame_id: int):
-    return _serve(request, clip_id, frame_id, faces=True)
+    store = FrameStore(settings.MEDIA_ROOT, clip_id)
+    return serve_clip_image(request, clip_id, frame_id, store.face_path, "No aligned face for this frame.")

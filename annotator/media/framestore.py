@@ -40,11 +40,12 @@ class FrameStore:
         return self.root / "source"
 
     def reset(self) -> None:
-        """Forget every derived file, keeping the stored source."""
-        for folder in (self.frames_dir, self.faces_dir):
-            shutil.rmtree(folder, ignore_errors=True)
-        self.landmarks_path.unlink(missing_ok=True)
-        self.meta_path.unlink(missing_ok=True)
+        """Forget every derived file (frames, faces, landmarks, analyses), keeping the stored source."""
+        if self.root.exists():
+            for entry in self.root.iterdir():
+                if entry.name == self.source_dir.name:
+                    continue
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         self.frames_dir.mkdir(parents=True)
 
     def reset_faces(self) -> None:

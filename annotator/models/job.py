@@ -10,6 +10,7 @@ class Job(models.Model):
         PREANNOTATE = "preannotate", "pre-annotate"
         TRAIN = "train"
         EVALUATE = "evaluate"
+        ANALYSE = "analyse", "analyse clip"
 
     class Status(models.TextChoices):
         QUEUED = "queued"

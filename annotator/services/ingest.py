@@ -1,7 +1,6 @@
 """Ingest: turn a stored source (video, frame folder, still) into integer-addressed frames."""
 
 import logging
-from pathlib import Path
 
 from django.conf import settings
 

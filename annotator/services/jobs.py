@@ -27,6 +27,7 @@ TASK_FOR_KIND = {
     Job.Kind.PREANNOTATE: "mlbackend.preannotate",
     Job.Kind.TRAIN: "mlbackend.train",
     Job.Kind.EVALUATE: "mlbackend.evaluate",
+    Job.Kind.ANALYSE: "mlbackend.analyse",
 }
 ACCELERATED_KINDS = {Job.Kind.PREANNOTATE, Job.Kind.TRAIN, Job.Kind.EVALUATE}
 

@@ -11,7 +11,12 @@ const RATES = [1, 0.5, 0.1, 0.05];
 const BEHIND = 30, AHEAD = 60, PARALLEL = 6, CACHE_CAP = 600, SAVE_DELAY_MS = 400, RETRY_MS = 3000;
 const SIDES = { L: "L", R: "R", B: "both" };
 // The ML backend's routes (mlbackend/urls.py); the page config names annotator's only.
-const ML = { predictions: `/api/clips/${clip.id}/predictions/`, accept: (id) => `/api/predictions/${id}/accept/` };
+const ML = {
+  predictions: `/api/clips/${clip.id}/predictions/`, accept: (id) => `/api/predictions/${id}/accept/`,
+  analysis: `/api/clips/${clip.id}/analysis/`, flow: `/api/clips/${clip.id}/flow/`, magnified: `/api/clips/${clip.id}/magnified/`,
+};
+const ANALYSIS_POLL_MS = 2000; // when the job's WebSocket is not available (a WSGI server)
+const FLOW_OPACITY = 1.6; // flow colour's opacity per unit of its brightness: still pixels stay clear
 const AU_LIKELY = 0.5; // AUs at this probability or above are shown and taken (mlbackend/services/acceptance.py)
 
 const canvas = $("#stage");
@@ -28,6 +33,8 @@ const state = {
   suggestionsState: "loading", // loading, ready, or why they could not be loaded
   pinned: null, // the suggestion picked on the timeline, in the list or with Shift+Y
   accepting: false,
+  analysis: { status: "loading" }, // the clip's motion curve, flow colour and magnified frames (GET ML.analysis)
+  plainView: "frame", // where M and C go back to
 };
 let nextKey = 1;
 
@@ -94,36 +101,51 @@ class FrameCache {
 
 const frames = new FrameCache(urls.frame);
 const faces = new FrameCache(urls.face);
-const source = () => (state.view === "face" ? faces : frames);
+const flows = new FrameCache(ML.flow);
+const magnified = new FrameCache(ML.magnified);
+const CACHES = [frames, faces, flows, magnified];
+// The flow colour lies over the picture it was measured on: the aligned face, or a box in the full frame.
+const flowBase = () => (state.analysis.region?.source === "face" ? faces : frames);
 const diffBase = () => current()?.local.onset ?? 0;
-const needed = () => (state.view === "diff" ? [state.frame, diffBase()] : [state.frame]);
+// [cache, frame] pairs the view draws, bottom first.
+function layers(frame = state.frame) {
+  switch (state.view) {
+    case "face": return [[faces, frame]];
+    case "diff": return [[frames, frame], [frames, diffBase()]];
+    case "flow": return [[flowBase(), frame], [flows, frame]];
+    case "magnified": return [[magnified, frame]];
+    default: return [[frames, frame]];
+  }
+}
 
 function prefetch() {
-  const ids = needed();
-  for (let i = 1; i <= AHEAD && state.frame + i <= last; i++) ids.push(state.frame + i);
-  for (let i = 1; i <= BEHIND && state.frame - i >= 0; i++) ids.push(state.frame - i);
-  source().want(ids);
-  (source() === frames ? faces : frames).want([]);
+  const wanted = new Map(CACHES.map((cache) => [cache, []]));
+  for (const [cache, id] of layers()) wanted.get(cache).push(id);
+  const around = [];
+  for (let i = 1; i <= AHEAD && state.frame + i <= last; i++) around.push(state.frame + i);
+  for (let i = 1; i <= BEHIND && state.frame - i >= 0; i++) around.push(state.frame - i);
+  for (const frame of around) for (const [cache, id] of layers(frame)) if (id === frame) wanted.get(cache).push(id);
+  for (const [cache, ids] of wanted) cache.want(ids);
 }
 
 function onFrameLoaded(cache, id) {
-  if (cache === source() && needed().includes(id)) draw();
+  if (layers().some(([other, frame]) => other === cache && frame === id)) draw();
 }
 
 function draw() {
-  const cache = source();
-  const ids = needed();
-  const images = ids.map((id) => cache.get(id));
-  const error = ids.map((id) => cache.errors.get(id) || (cache.failed.has(id) && `frame ${id} could not be loaded`)).find(Boolean);
+  const wanted = layers();
+  const images = wanted.map(([cache, id]) => cache.get(id));
+  const error = wanted.map(([cache, id]) => cache.errors.get(id) || (cache.failed.has(id) && `frame ${id} could not be loaded`)).find(Boolean);
   // Until the image arrives the previous picture stays up: during playback that is how frames get skipped.
   note(error || (images.includes(undefined) ? `loading frame ${state.frame}…` : ""));
   if (images.includes(undefined)) return;
   if (state.view === "diff") drawDifference(images[0], images[1]);
+  else if (state.view === "flow") drawFlow(images[0], images[1]);
   else {
     size(images[0]);
     ctx.drawImage(images[0], 0, 0);
   }
-  Object.assign(canvas.dataset, { frame: state.frame, view: state.view, base: state.view === "diff" ? ids[1] : "" });
+  Object.assign(canvas.dataset, { frame: state.frame, view: state.view, base: state.view === "diff" ? wanted[1][1] : "" });
 }
 
 function size({ naturalWidth: width, naturalHeight: height }) {
@@ -155,6 +177,24 @@ function drawDifference(currentImage, baseImage) {
     pixels[i + 3] = 255;
   }
   ctx.putImageData(out, 0, 0);
+}
+
+// The flow colour over the picture, each pixel as opaque as it is bright: where nothing moved the picture shows.
+function drawFlow(baseImage, flowImage) {
+  size(baseImage);
+  ctx.drawImage(baseImage, 0, 0);
+  const { naturalWidth: width, naturalHeight: height } = flowImage;
+  scratch.canvas.width = width;
+  scratch.canvas.height = height;
+  scratch.drawImage(flowImage, 0, 0);
+  const colour = scratch.getImageData(0, 0, width, height);
+  const pixels = colour.data;
+  for (let i = 0; i < pixels.length; i += 4) {
+    pixels[i + 3] = Math.min(255, FLOW_OPACITY * Math.max(pixels[i], pixels[i + 1], pixels[i + 2]));
+  }
+  scratch.putImageData(colour, 0, 0);
+  const [x0, y0, x1, y1] = state.analysis.region?.box || [0, 0, canvas.width, canvas.height];
+  ctx.drawImage(scratch.canvas, x0, y0, x1 - x0, y1 - y0);
 }
 
 // Frame problems first; otherwise the latest short message (flash) shows in the same place.
@@ -212,8 +252,12 @@ function changeRate(step) {
   setRate(RATES[Math.max(0, Math.min(RATES.length - 1, index))]);
 }
 
+const ANALYSED_VIEWS = ["flow", "magnified"];
+
 function setView(view) {
   if (view === "face" && clip.face_status !== "ready") return flash(`No face view: ${$("#face-reason").textContent}.`);
+  if (ANALYSED_VIEWS.includes(view) && state.analysis.status !== "ready") return flash(`No ${view} view yet: ${analysisText()}`);
+  if (!ANALYSED_VIEWS.includes(view)) state.plainView = view;
   state.view = view;
   $("#view").value = view;
   prefetch();
@@ -221,9 +265,13 @@ function setView(view) {
 }
 
 function cycleView() {
-  const views = clip.face_status === "ready" ? ["frame", "face", "diff"] : ["frame", "diff"];
+  const views = ["frame", ...(clip.face_status === "ready" ? ["face"] : []), "diff",
+    ...(state.analysis.status === "ready" ? ANALYSED_VIEWS : [])];
   setView(views[(views.indexOf(state.view) + 1) % views.length]);
 }
+
+// M and C: into the magnified or flow view, and back to the view you came from.
+const toggleView = (view) => setView(state.view === view ? state.plainView : view);
 
 /* ---------- events: local edits, versioned autosave, conflicts ---------- */
 
@@ -569,6 +617,133 @@ function nextSuggestion() {
   seek(next.onset);
 }
 
+/* ---------- analysis: the motion curve under the timeline, flow colour and magnified frames ---------- */
+
+const ACTIVE_JOB = new Set(["queued", "running"]);
+let analysisTimer = null, analysisSocket = null, socketsWork = true;
+
+function analysisText() {
+  const { status, progress, error } = state.analysis;
+  if (status === "queued") return "the clip's analysis is queued.";
+  if (status === "running") return `analysing the clip… ${Math.round(progress * 100)}%`;
+  if (status === "failed") return `the clip's analysis failed: ${error}`;
+  if (status === "none") return "the clip has not been analysed yet (opening it as a coder starts that).";
+  if (status === "loading") return "loading the clip's analysis…";
+  return status === "ready" ? "" : `the analysis could not be loaded: ${error}`;
+}
+
+// Opening a ready clip as a coder starts its analysis (POST is idempotent: one job per clip), then follows the job.
+async function loadAnalysis({ start = false } = {}) {
+  clearTimeout(analysisTimer);
+  let response;
+  try {
+    response = await api(start ? "POST" : "GET", ML.analysis);
+  } catch (error) {
+    response = { status: 0, data: { detail: `network: ${error.message}` } };
+  }
+  const { status, data } = response;
+  state.analysis = status === 200 || status === 202 ? data : { status: "error", error: describe(data) || `HTTP ${status}` };
+  const { status: now, job } = state.analysis;
+  if (now === "none" && config.canCode && !start) return loadAnalysis({ start: true });
+  if (ACTIVE_JOB.has(now)) followAnalysis(job);
+  if (now === "ready") {
+    prefetch();
+    draw();
+  }
+  renderAnalysis();
+}
+
+// The job's WebSocket (jobs.js does the same); a server without one (plain WSGI) is asked every few seconds instead.
+function followAnalysis(jobId) {
+  if (!socketsWork) return (analysisTimer = setTimeout(loadAnalysis, ANALYSIS_POLL_MS));
+  if (analysisSocket?.jobId === jobId) return;
+  analysisSocket?.close();
+  const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/jobs/${jobId}/`);
+  Object.assign(socket, { jobId, heard: false });
+  analysisSocket = socket;
+  socket.addEventListener("message", (message) => {
+    socket.heard = true;
+    const update = JSON.parse(message.data);
+    if (ACTIVE_JOB.has(update.status)) {
+      Object.assign(state.analysis, { status: update.status, progress: update.progress });
+      return renderAnalysis();
+    }
+    analysisSocket = null;
+    socket.close();
+    loadAnalysis();
+  });
+  socket.addEventListener("close", () => {
+    if (analysisSocket !== socket) return;
+    analysisSocket = null;
+    socketsWork = socket.heard;
+    analysisTimer = setTimeout(loadAnalysis, ANALYSIS_POLL_MS);
+  });
+}
+
+function renderAnalysis() {
+  const { status, reference, curve, unit } = state.analysis;
+  const strip = $("#motion");
+  strip.dataset.state = ["loading", "none", "queued", "running", "ready", "failed"].includes(status) ? status : "error";
+  $("#motion-note").textContent = status === "ready" ? "" : `Motion curve: ${analysisText()}`;
+  $("#analyse").hidden = !(status === "failed" && config.canCode);
+  for (const view of ANALYSED_VIEWS) {
+    const option = $(`#view option[value=${view}]`);
+    option.disabled = status !== "ready";
+    option.title = status === "ready" ? option.dataset.title : analysisText();
+  }
+  if (status === "ready") {
+    const against = reference.kind === "first" ? "the first frame" : `the frame ${reference.frames} frames (${reference.seconds} s) earlier`;
+    strip.title = `Motion of each frame against ${against}: mean flow over the quarter of the face that moved most, ` +
+      `peak ${Math.max(...curve).toFixed(2)} ${unit} (128 px face). Click or drag to seek.`;
+  } else strip.title = `Motion curve: ${analysisText()}`;
+  renderMotionValue();
+  drawMotion();
+}
+
+function renderMotionValue() {
+  const { status, curve, unit } = state.analysis;
+  $("#motion-value").textContent = status === "ready" ? `${curve[state.frame]?.toFixed(2) ?? "–"} ${unit}` : "";
+  $("#motion-cursor").style.left = `${((state.frame + 0.5) / clip.frame_count) * 100}%`;
+}
+
+// The curve, scaled to its peak, over the coder's events (bands; the selected one darker; apex lines), frames
+// mapping to x exactly as on the timeline above.
+function drawMotion() {
+  const plot = $("#motion-curve");
+  const { clientWidth: width, clientHeight: height } = plot;
+  if (!width || !height) return;
+  const ratio = devicePixelRatio || 1;
+  plot.width = Math.round(width * ratio);
+  plot.height = Math.round(height * ratio);
+  const g = plot.getContext("2d");
+  g.setTransform(ratio, 0, 0, ratio, 0, 0);
+  g.clearRect(0, 0, width, height);
+  const x = (frame) => (frame / clip.frame_count) * width;
+  for (const event of sortedEvents()) {
+    const { onset, apex, offset } = event.local;
+    g.fillStyle = event.key === state.selected ? "rgba(43, 108, 176, .3)" : "rgba(43, 108, 176, .14)";
+    g.fillRect(x(onset), 0, x(offset + 1) - x(onset), height);
+    if (apex !== null) {
+      g.fillStyle = "rgba(43, 108, 176, .8)";
+      g.fillRect(x(apex + 0.5) - 0.5, 0, 1, height);
+    }
+  }
+  const { status, curve } = state.analysis;
+  plot.dataset.points = status === "ready" ? curve.length : 0;
+  if (status !== "ready" || !curve.length) return;
+  const peak = Math.max(...curve) || 1;
+  const y = (value) => height - 1.5 - (value / peak) * (height - 4);
+  g.beginPath();
+  curve.forEach((value, frame) => (frame ? g.lineTo(x(frame + 0.5), y(value)) : g.moveTo(x(0.5), y(value))));
+  g.strokeStyle = "#c05621";
+  g.lineWidth = 1.5;
+  g.stroke();
+  g.lineTo(x(curve.length - 0.5), height);
+  g.lineTo(x(0.5), height);
+  g.fillStyle = "rgba(221, 107, 32, .2)";
+  g.fill();
+}
+
 /* ---------- keyboard ---------- */
 
 const onEvent = (action) => () => {
@@ -589,7 +764,10 @@ const KEYS = [
   [[" "], "Space", "play / pause", () => play()],
   [["-"], "−", "slower playback (1× → ½× → 1/10× → 1/20×)", () => changeRate(-1)],
   [["+", "="], "+", "faster playback", () => changeRate(1)],
-  [["V"], "V", "cycle view: frame, aligned face, difference from onset", cycleView],
+  [["V"], "V", "cycle view: frame, aligned face, difference from onset, flow colour, magnified", cycleView],
+  [["M"], "M", "magnified view on / off (small movements amplified; the clip's analysis must be ready)", () => toggleView("magnified")],
+  [["C"], "C", "flow colour over the face on / off (hue: direction, brightness: how far it moved from the reference frame)",
+    () => toggleView("flow")],
   [["N"], "N", "new event at this frame", createEvent, true],
   [["O"], "O", "set onset to this frame (starts an event when none is selected)", () => setMarker("onset"), true],
   [["A"], "A", "set apex to this frame", () => setMarker("apex"), true],
@@ -673,6 +851,7 @@ function renderFrame() {
   $("#cursor").style.left = `${((state.frame + 0.5) / clip.frame_count) * 100}%`;
   $("#timeline").setAttribute("aria-valuenow", state.frame);
   $("#timeline").setAttribute("aria-valuetext", `frame ${state.frame}`);
+  renderMotionValue();
   renderTarget();
   draw();
 }
@@ -731,6 +910,7 @@ function renderTimeline() {
     return ghost;
   }), state.suggestions));
   $("#timeline").classList.toggle("has-ghosts", state.suggestions.length > 0);
+  drawMotion();
 }
 
 const timing = ({ onset, apex, offset }) => `${onset}–${offset}${apex === null ? "" : ` (apex ${apex})`}`;
@@ -974,6 +1154,15 @@ function setup() {
     const box = timeline.getBoundingClientRect();
     seek(Math.floor(((e.clientX - box.left) / box.width) * clip.frame_count));
   };
+  const motion = $("#motion");
+  motion.addEventListener("pointerdown", (e) => {
+    if (e.target.closest("button")) return;
+    motion.setPointerCapture(e.pointerId);
+    seekTo(e);
+  });
+  motion.addEventListener("pointermove", (e) => { if (e.buttons) seekTo(e); });
+  $("#analyse").addEventListener("click", () => loadAnalysis({ start: true }));
+  new ResizeObserver(drawMotion).observe($("#motion-curve"));
   timeline.addEventListener("pointerdown", (e) => {
     timeline.setPointerCapture(e.pointerId);
     const span = e.target.closest(".span");
@@ -1047,6 +1236,7 @@ function setup() {
   prefetch();
   render();
   loadSuggestions();
+  loadAnalysis();
 }
 
 setup();
