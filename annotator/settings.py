@@ -150,7 +150,9 @@ MESTUDIO_INGEST = {
 }
 
 # ML plugins, by module; more can come from the `mestudio.plugins` entry-point group.
-MESTUDIO_PLUGINS = env_list("MESTUDIO_PLUGINS", "plugins.flow_svm,plugins.motion_spotter")
+MESTUDIO_PLUGINS = env_list(
+    "MESTUDIO_PLUGINS", "plugins.flow_svm,plugins.motion_spotter,plugins.mmfnet,plugins.au_flow",
+)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"

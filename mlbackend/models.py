@@ -83,6 +83,8 @@ class EvaluationReport(models.Model):
     per_subject = models.JSONField(default=list)
     folds = models.JSONField(default=list)
     samples = models.JSONField(default=list)
+    # AU detection (plugins with the "aus" capability): mlbackend.evaluation.au_metrics; {} otherwise
+    au_metrics = models.JSONField(default=dict, blank=True)
     seed = models.IntegerField(default=0)
     model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="reports")

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_GET
 from annotator.models import Job
 from annotator.permissions import can_manage
 from annotator.selectors.access import project_for_user
-from mlbackend.contract import EMOTION
 from mlbackend.models import EvaluationReport
 from mlbackend.registry import get_plugin_class, plugin_names
 from mlbackend.reports import confusion_figure, per_class_figure, report_csv, report_json
@@ -31,7 +30,7 @@ def ml_home(request, project_id: int):
     plugins = [get_plugin_class(name) for name in plugin_names()]
     return render(request, "mlbackend/ml_home.html", {
         "project": project, "can_manage": can_manage(project.role),
-        "plugins": plugins, "emotion_plugins": [p for p in plugins if EMOTION in p.capabilities],
+        "plugins": plugins,
         "jobs": Job.objects.filter(project=project).exclude(kind=Job.Kind.INGEST)[:20],
         "versions": project.model_versions.all()[:50],
         "reports": project.evaluation_reports.select_related("model_version")[:50],

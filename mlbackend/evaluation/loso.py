@@ -5,6 +5,13 @@ the held-out subject's clips given only the timing of their events. All predicti
 pooled before any figure is computed (protocols.md), so the numbers mean the same for
 every plugin. The evaluator owns the split; a plugin never receives a test label, and
 nothing the test subject holds picks an epoch or a threshold.
+
+AU detection: every pooled sample also carries the AU numbers coded on its event and the
+plugin's `au_probs`. When the plugin declares the "aus" capability and the evaluator is given
+an AU set, `LosoResult.au_metrics` scores them (mlbackend.evaluation.au_metrics: per-AU F1 of
+the positive class on the pooled predictions, and their mean). A plugin with "aus" but not
+"emotion" is evaluated on the events that carry at least one coded AU; its emotion figures
+(`overall`, `per_dataset`) are then empty and `labels` may be empty.
 """
 
 import dataclasses
@@ -13,7 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlbackend.contract import ClipInput, LabeledClip, Plugin, Progress
+from mlbackend.contract import AUS, EMOTION, ClipInput, LabeledClip, Plugin, Progress
+from mlbackend.evaluation.au_metrics import au_metrics
 from mlbackend.evaluation.metrics import recognition_metrics
 
 
@@ -33,6 +41,8 @@ class PooledSample:
     predicted: str
     probs: dict[str, float]
     fold: str
+    true_aus: tuple[int, ...] = ()  # AU numbers coded on the event
+    au_probs: dict[int, float] = field(default_factory=dict)  # the plugin's probability per AU
 
 
 @dataclass
@@ -40,9 +50,23 @@ class LosoResult:
     labels: list[str]
     samples: list[PooledSample]
     folds: list[dict] = field(default_factory=list)
+    aus: list[int] = field(default_factory=list)  # AUs scored by au_metrics; empty: no AU evaluation
+    emotion: bool = True  # False for an AU-only plugin: no emotion figures
 
     def _metrics(self, samples: Sequence[PooledSample]) -> dict:
+        if not self.emotion:
+            return {}
         return recognition_metrics([s.true for s in samples], [s.predicted for s in samples], self.labels)
+
+    def _au_metrics(self, samples: Sequence[PooledSample]) -> dict:
+        if not self.aus:
+            return {}
+        return au_metrics([s.true_aus for s in samples], [s.au_probs for s in samples], self.aus)
+
+    @property
+    def au_metrics(self) -> dict:
+        """Per-AU F1 (positive class), precision, recall, support and the mean F1; {} without AU evaluation."""
+        return self._au_metrics(self.samples)
 
     @property
     def overall(self) -> dict:
@@ -50,6 +74,8 @@ class LosoResult:
 
     @property
     def per_dataset(self) -> dict[str, dict]:
+        if not self.emotion:
+            return {}
         datasets = sorted({s.dataset for s in self.samples})
         return {name: self._metrics([s for s in self.samples if s.dataset == name]) for name in datasets}
 
@@ -57,38 +83,56 @@ class LosoResult:
     def per_subject(self) -> list[dict]:
         rows = []
         for subject in sorted({s.subject for s in self.samples}):
-            metrics = self._metrics([s for s in self.samples if s.subject == subject])
-            rows.append({"subject": subject, "n": metrics["n"], "accuracy": metrics["accuracy"],
-                         "f1": metrics["uf1"], "recall": metrics["uar"]})
+            mine = [s for s in self.samples if s.subject == subject]
+            row = {"subject": subject, "n": len(mine)}
+            if self.emotion:
+                metrics = self._metrics(mine)
+                row.update(accuracy=metrics["accuracy"], f1=metrics["uf1"], recall=metrics["uar"])
+            if self.aus:
+                row["au_mean_f1"] = self._au_metrics(mine)["mean_f1"]
+            rows.append(row)
         return rows
 
     def to_dict(self) -> dict:
         return {
             "labels": self.labels, "overall": self.overall, "per_dataset": self.per_dataset,
-            "per_subject": self.per_subject, "folds": self.folds,
+            "per_subject": self.per_subject, "folds": self.folds, "aus": self.aus, "au_metrics": self.au_metrics,
             "samples": [dataclasses.asdict(s) for s in self.samples],
         }
 
 
-def recognisable(clip: LabeledClip, labels: Sequence[str]) -> list:
+def recognisable(clip: LabeledClip, labels: Sequence[str], aus_only: bool = False) -> list:
+    """The events scored: those with an emotion among `labels`, or (AU-only) those with a coded AU."""
+    if aus_only:
+        return [event for event in clip.events if event.aus]
     return [event for event in clip.events if event.emotion in labels]
 
 
-def timing_only(clip: LabeledClip, labels: Sequence[str]) -> ClipInput:
+def timing_only(clip: LabeledClip, labels: Sequence[str], aus_only: bool = False) -> ClipInput:
     """The held-out clip as the plugin may see it: frames and where to look, no labels."""
-    return dataclasses.replace(clip.clip, segments=tuple(e.segment for e in recognisable(clip, labels)))
+    return dataclasses.replace(clip.clip, segments=tuple(e.segment for e in recognisable(clip, labels, aus_only)))
 
 
 def loso_evaluate(
     plugin_factory: Callable[[], Plugin], data: Sequence[LabeledClip], *, labels: Sequence[str], workdir: Path,
     progress: Progress, device: str = "cpu", seed: int = 0, should_stop: Callable[[], bool] = lambda: False,
+    aus: Sequence[int] | None = None,
 ) -> LosoResult:
+    """`aus`: the AU numbers to score for a plugin with the "aus" capability (None: every AU coded in
+    `data`; empty: no AU figures). A plugin with "aus" but not "emotion" is scored on AUs only."""
     labels = list(labels)
-    data = [clip for clip in data if recognisable(clip, labels)]
+    capabilities = getattr(plugin_factory(), "capabilities", frozenset())
+    aus_only = AUS in capabilities and EMOTION not in capabilities
+    data = [clip for clip in data if recognisable(clip, labels, aus_only)]
     subjects = sorted({clip.clip.subject for clip in data})
     if len(subjects) < 2:
         raise ValueError("Leave-one-subject-out needs labelled clips of at least two subjects.")
-    result = LosoResult(labels=labels, samples=[])
+    if aus is None:
+        aus = sorted({au.number for clip in data for event in clip.events for au in event.aus})
+    scored_aus = sorted({int(n) for n in aus}) if AUS in capabilities else []
+    if aus_only and not scored_aus:
+        raise ValueError("An AU detector needs an AU set to score.")
+    result = LosoResult(labels=labels, samples=[], aus=scored_aus, emotion=not aus_only)
     for index, subject in enumerate(subjects):
         if should_stop():
             raise EvaluationCancelled(f"cancelled before fold {index + 1} of {len(subjects)}")
@@ -104,20 +148,21 @@ def loso_evaluate(
         checkpoint = plugin.fit(train, workdir=Path(workdir) / f"fold-{index:03d}", progress=fold_progress,
                                 device=device, seed=seed)
         plugin.load(checkpoint, device=device)
-        predictions = plugin.predict([timing_only(clip, labels) for clip in test])
-        result.samples.extend(_pool(test, predictions, labels, subject))
+        predictions = plugin.predict([timing_only(clip, labels, aus_only) for clip in test])
+        result.samples.extend(_pool(test, predictions, labels, subject, aus_only=aus_only))
         result.folds.append({"subject": subject, "n_train": len(train), "n_test": len(test),
                              "seconds": round(time.monotonic() - started, 3)})
         progress((index + 1) * fold_span, f"fold {index + 1}/{len(subjects)} done")
     return result
 
 
-def _pool(test: Sequence[LabeledClip], predictions, labels: Sequence[str], fold: str) -> list[PooledSample]:
+def _pool(test: Sequence[LabeledClip], predictions, labels: Sequence[str], fold: str, *,
+          aus_only: bool = False) -> list[PooledSample]:
     by_clip = {prediction.clip_id: prediction for prediction in predictions}
     pooled = []
     for clip in test:
         prediction = by_clip.get(clip.clip.clip_id)
-        events = recognisable(clip, labels)
+        events = recognisable(clip, labels, aus_only)
         if prediction is None or len(prediction.events) != len(events):
             raise ValueError(f"The plugin returned no prediction per segment for clip {clip.clip.clip_id}.")
         for event, predicted in zip(events, prediction.events):
@@ -125,5 +170,7 @@ def _pool(test: Sequence[LabeledClip], predictions, labels: Sequence[str], fold:
                 clip_id=clip.clip.clip_id, subject=clip.clip.subject, dataset=clip.clip.dataset,
                 onset=event.onset, apex=event.apex, offset=event.offset, true=event.emotion,
                 predicted=predicted.emotion, probs=dict(predicted.emotion_probs), fold=fold,
+                true_aus=tuple(sorted({au.number for au in event.aus})),
+                au_probs={int(n): float(p) for n, p in predicted.au_probs.items()},
             ))
     return pooled

@@ -26,15 +26,17 @@ def ml_job_create(
         plugin_class = get_plugin_class(plugin)
     except PluginError as exc:
         raise ValidationError({"plugin": str(exc)}) from None
-    if kind == Job.Kind.EVALUATE and EMOTION not in plugin_class.capabilities:
-        raise ValidationError({"plugin": f"{plugin} does not recognise emotions; LOSO recognition needs one that does."})
+    evaluable = bool(plugin_class.capabilities & {EMOTION, AUS})
+    if kind == Job.Kind.EVALUATE and not evaluable:
+        raise ValidationError({"plugin": f"{plugin} neither recognises emotions nor detects AUs; "
+                                         "LOSO evaluation needs one that does."})
     if label_source not in ModelVersion.LabelSource.values:
         raise ValidationError({"label_source": "Choose submitted or reviewed."})
     if model_version is not None and not ModelVersion.objects.filter(pk=model_version, project=project).exists():
         raise ValidationError({"model_version": "That model version does not belong to this project."})
     params = {
         "plugin": plugin, "label_source": label_source, "seed": int(seed),
-        "evaluate": bool(evaluate) and EMOTION in plugin_class.capabilities,
+        "evaluate": bool(evaluate) and evaluable,
         "clips": list(clips or []), "model_version": model_version, "labels": list(labels or []),
         "plugin_params": dict(plugin_params or {}),
     }

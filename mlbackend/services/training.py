@@ -29,6 +29,15 @@ def _install_checkpoint(checkpoint: Path, version_id: int) -> Path:
     return target
 
 
+def _headline(report) -> dict:
+    """The figures a version is listed with: emotion UF1/UAR, or the AU mean F1 for an AU detector."""
+    if report is None:
+        return {}
+    if report.overall:
+        return report.overall
+    return {"au_mean_f1": report.au_metrics.get("mean_f1")} if report.au_metrics else {}
+
+
 def model_version_activate(*, version: ModelVersion) -> ModelVersion:
     with transaction.atomic():
         ModelVersion.objects.filter(project=version.project, plugin=version.plugin, active=True).update(active=False)
@@ -60,7 +69,7 @@ def train_job_work(job: Job, progress: ProgressReporter) -> None:
             project=job.project, plugin=plugin.name, plugin_version=plugin.version,
             version=version_string(plugin.name, plugin.version, checkpoint), checkpoint="", labels=labels,
             params=params.get("plugin_params") or {}, label_source=label_source, data_snapshot=snapshot,
-            metrics=report.overall if report else {}, job=job, created_by=job.created_by,
+            metrics=_headline(report), job=job, created_by=job.created_by,
         )
         installed = _install_checkpoint(checkpoint, version.pk)
         version.checkpoint = installed.relative_to(settings.MEDIA_ROOT).as_posix()

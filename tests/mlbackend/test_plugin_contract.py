@@ -12,8 +12,8 @@ from mlbackend.registry import get_plugin_class, load_plugins, plugin_names
 from tests.plugins.clipfactory import CLASSES, make_set
 
 # The baselines plus whatever the settings enable; every registered plugin gets the contract test.
-load_plugins(list(dict.fromkeys(["plugins.dummy", "plugins.flow_svm", "plugins.motion_spotter",
-                                 *settings.MESTUDIO_PLUGINS])))
+load_plugins(list(dict.fromkeys(["plugins.dummy", "plugins.flow_svm", "plugins.motion_spotter", "plugins.mmfnet",
+                                 "plugins.au_flow", *settings.MESTUDIO_PLUGINS])))
 PLUGINS = plugin_names()
 LABELS = CLASSES
 AU_NUMBERS = (1, 12)

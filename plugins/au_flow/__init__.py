@@ -1,0 +1,189 @@
+"""au_flow: an AU detector on onset -> apex optical flow, one binary head per AU.
+
+Features per segment are those of flow_svm (the same recipe, reimplemented here so that this
+plugin does not import, and so register, another plugin): DIS optical
+flow from the onset to the apex face (128 px, head translation removed), histograms of oriented
+flow on a 6 x 6 face grid plus each cell's mean flow magnitude. They are standardised with the
+training set's statistics (sqrt(std^2 + scale_floor^2), as flow_svm) and one L2-regularised
+logistic regression per AU (scikit-learn, class_weight="balanced") is fitted: multi-label, so an
+event may show several AUs.
+
+Which AUs: the project's AU set (`aus`; every AU coded in training when it is empty). An AU gets a
+head when the training events show it at least `min_positives` times (default 3) and it is absent
+from at least one event; any other AU of the set is predicted at its training prevalence (0 when
+never seen), which is below 0.5 and so never counts as detected. `au_probs` holds the sigmoid
+of the head's decision value for every AU of the set.
+
+Training data: the labelled events with at least one coded AU (an event with none coded may
+simply not be AU-coded yet). The checkpoint holds arrays only (mean, scale, coef, intercept,
+AU numbers, prevalences); predict recomputes sigmoid(x @ coef.T + intercept) in numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
+from mlbackend.contract import (
+    AUS, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, PredictedEvent, Progress, Segment,
+)
+from mlbackend.registry import register
+
+FORMAT = 1
+DEFAULTS = {
+    "grid": 6, "bins": 8, "size": 128, "flow": "dis", "magnitude": True, "stabilise": True, "remove_global": True,
+    "C": 0.1,  # logistic-regression regularisation (smaller: stronger)
+    "min_positives": 3,  # an AU needs this many coded training events for a head of its own
+    "max_iter": 5000,
+    "scale_floor": 0.05,
+}
+FEATURE_KEYS = ("grid", "bins", "size", "flow", "magnitude", "stabilise", "remove_global")
+
+
+def segment_features(faces, segment: Segment, params: dict) -> np.ndarray:
+    """HOOF (+ relative cell magnitudes) of the flow from the onset face to the apex face (as flow_svm)."""
+    from mlbackend.vision import cell_means, face_flow, flow_magnitude, hoof_grid
+
+    apex = segment.apex if segment.apex is not None else (segment.onset + segment.offset) // 2
+    onset, apex = faces.clamp(segment.onset), faces.clamp(apex)
+    flow = face_flow(faces[onset], faces[apex], params["flow"], stabilise=params["stabilise"],
+                     remove_global=params["remove_global"])
+    grid = (params["grid"], params["grid"])
+    parts = [hoof_grid(flow, grid=grid, bins=params["bins"], magnitude_weighted=True)]
+    if params["magnitude"]:
+        magnitude = cell_means(flow_magnitude(flow), grid)
+        parts.append(magnitude / max(float(magnitude.max()), 1e-3))
+    return np.concatenate(parts).astype(np.float64)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+@register
+class AuFlowPlugin(Plugin):
+    name = "au_flow"
+    version = "1.0"
+    capabilities = frozenset({AUS})
+    description = "AU detection: DIS flow onset->apex, HOOF on a face grid, one balanced logistic regression per AU."
+    requires = ("cv2", "sklearn", "torch")
+
+    def _params(self) -> dict:
+        unknown = set(self.params) - set(DEFAULTS)
+        if unknown:
+            raise PluginError(f"au_flow does not know the parameters {sorted(unknown)}; it takes {sorted(DEFAULTS)}.")
+        params = {**DEFAULTS, **self.params}
+        for key in ("grid", "bins", "size", "min_positives", "max_iter"):
+            params[key] = int(params[key])
+        for key in ("C", "scale_floor"):
+            params[key] = float(params[key])
+        for key in ("magnitude", "stabilise", "remove_global"):
+            params[key] = bool(params[key])
+        params["flow"] = str(params["flow"])
+        if params["C"] <= 0 or params["scale_floor"] <= 0 or params["min_positives"] < 1:
+            raise PluginError("au_flow: C and scale_floor must be positive, min_positives at least 1.")
+        return params
+
+    # -- training -------------------------------------------------------------------------
+    def fit(self, train: Sequence[LabeledClip], *, workdir: Path, progress: Progress, device: str, seed: int) -> Path:
+        from mlbackend.vision import FaceFrames
+
+        params = self._params()
+        samples = [(clip, event) for clip in train for event in clip.events if event.aus]
+        if not samples:
+            raise PluginError("au_flow needs training events with coded AUs.")
+        aus = sorted({int(n) for n in self.aus}) or sorted({au.number for _, e in samples for au in e.aus})
+        progress(0.0, f"extracting flow features of {len(samples)} events")
+        features, truths, faces, faces_clip = [], [], None, None
+        for done, (clip, event) in enumerate(samples, start=1):
+            if faces_clip is not clip:
+                faces, faces_clip = FaceFrames(clip.clip, params["size"]), clip  # one clip's frames at a time
+            features.append(segment_features(faces, event.segment, params))
+            truths.append({au.number for au in event.aus})
+            if done % 10 == 0 or done == len(samples):
+                progress(0.8 * done / len(samples), f"features {done}/{len(samples)}")
+        x = np.vstack(features)
+        mean = x.mean(axis=0)
+        scale = np.sqrt(x.std(axis=0) ** 2 + params["scale_floor"] ** 2)
+        z = (x - mean) / scale
+        y = np.array([[number in truth for number in aus] for truth in truths], dtype=np.int64)
+        positives = y.sum(axis=0)
+        trained = (positives >= params["min_positives"]) & (positives < len(y))
+        coef, intercept = np.zeros((len(aus), x.shape[1])), np.zeros(len(aus))
+        prevalence = positives / len(y)
+        progress(0.85, f"fitting {int(trained.sum())} AU heads on {len(y)} events, {x.shape[1]} features")
+        from sklearn.linear_model import LogisticRegression
+
+        for k in np.flatnonzero(trained):
+            head = LogisticRegression(C=params["C"], class_weight="balanced", max_iter=params["max_iter"],
+                                      random_state=seed)
+            head.fit(z, y[:, k])
+            coef[k], intercept[k] = head.coef_[0], head.intercept_[0]
+        state = {
+            "format": FORMAT, "aus": [int(n) for n in aus], "trained": [bool(t) for t in trained],
+            "prevalence": _tensor(prevalence), "positives": [int(p) for p in positives],
+            "mean": _tensor(mean), "scale": _tensor(scale), "coef": _tensor(coef), "intercept": _tensor(intercept),
+            "params": {k: params[k] for k in FEATURE_KEYS + ("C", "min_positives", "scale_floor")},
+            "n_train": int(len(y)), "seed": int(seed),
+        }
+        checkpoint = write_checkpoint(Path(workdir) / "au_flow.pt", state)
+        self.load(checkpoint, device=device)
+        progress(1.0, f"trained heads for AUs {[n for n, t in zip(aus, trained) if t]}")
+        return checkpoint
+
+    # -- inference ------------------------------------------------------------------------
+    def load(self, checkpoint: Path, *, device: str) -> None:
+        state = read_checkpoint(checkpoint, device="cpu")
+        if state.get("format") != FORMAT or "coef" not in state or "aus" not in state:
+            raise PluginError(f"{checkpoint} is not an au_flow checkpoint of format {FORMAT}.")
+        self.state = state
+        self._aus = [int(n) for n in state["aus"]]
+        self._trained = np.asarray(state["trained"], dtype=bool)
+        self._arrays = {key: state[key].double().numpy()
+                        for key in ("mean", "scale", "coef", "intercept", "prevalence")}
+        self._feature_params = dict(state["params"])
+        self.model_version = model_version(self.name, self.version, checkpoint)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """(n, AUs) probabilities: the heads' sigmoids, the training prevalence where an AU has no head."""
+        a = self._arrays
+        decision = ((np.atleast_2d(features) - a["mean"]) / a["scale"]) @ a["coef"].T + a["intercept"]
+        return np.where(self._trained[None, :], _sigmoid(decision), a["prevalence"][None, :])
+
+    def _segments(self, clip: ClipInput, faces) -> tuple[Segment, ...]:
+        if clip.segments:
+            return clip.segments
+        from mlbackend.vision.motion import motion_curve, smooth, smoothing_window, spot_intervals
+
+        curve = smooth(motion_curve(faces, method=self._feature_params["flow"]), smoothing_window(clip.fps))
+        (interval,) = spot_intervals(curve, 0.3, max_events=1)
+        return (Segment(interval.onset, interval.apex, interval.offset),)
+
+    def predict(self, clips: Sequence[ClipInput]) -> list[ClipPrediction]:
+        if not hasattr(self, "_arrays"):
+            raise PluginError("au_flow: call load(checkpoint) (or fit) before predict.")
+        from mlbackend.vision import FaceFrames
+
+        predictions = []
+        for clip in clips:
+            faces = FaceFrames(clip, self._feature_params["size"])
+            events = []
+            for segment in self._segments(clip, faces):
+                probs = self.probabilities(segment_features(faces, segment, self._feature_params))[0]
+                events.append(PredictedEvent(
+                    onset=segment.onset, apex=segment.apex, offset=segment.offset, score=float(probs.max()),
+                    au_probs={number: float(p) for number, p in zip(self._aus, probs)},
+                ))
+            score = float(np.mean([e.score for e in events])) if events else 0.0
+            predictions.append(ClipPrediction(clip_id=clip.clip_id, events=tuple(events), score=score,
+                                              model_version=self.model_version))
+        return predictions
+
+
+def _tensor(array: np.ndarray):
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float64))
