@@ -25,12 +25,17 @@ def write_checkpoint(path: Path, state: dict) -> Path:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-    directory = os.open(path.parent, os.O_RDONLY)
+    fsync_directory(path.parent)
+    return path
+
+
+def fsync_directory(folder: Path) -> None:
+    """Make a rename inside `folder` durable: the new directory entry reaches the disk."""
+    directory = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(directory)
     finally:
         os.close(directory)
-    return path
 
 
 def read_checkpoint(path: Path, *, device: str = "cpu") -> dict:

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from annotator.models import Job
 from annotator.services.jobs import ProgressReporter, job_log, job_set_device
-from mlbackend.checkpoints import model_version as version_string
+from mlbackend.checkpoints import fsync_directory, model_version as version_string
 from mlbackend.models import ModelVersion
 from mlbackend.selectors import active_version, labeled_clips
 from mlbackend.services.evaluation import evaluation_run
@@ -21,11 +21,7 @@ def _install_checkpoint(checkpoint: Path, version_id: int) -> Path:
     target = models_root() / f"version-{version_id}" / checkpoint.name
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(checkpoint, target)
-    directory = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_directory(target.parent)
     return target
 
 

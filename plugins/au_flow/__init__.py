@@ -28,35 +28,22 @@ import numpy as np
 
 from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
 from mlbackend.contract import (
-    AUS, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, PredictedEvent, Progress, Segment,
+    AUS, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, PredictedEvent, Progress,
 )
 from mlbackend.registry import register
+from mlbackend.vision.segment_features import (
+    FEATURE_DEFAULTS, FEATURE_KEYS, float64_tensor, segment_features, segments_or_spotted,
+)
 
 FORMAT = 1
 DEFAULTS = {
-    "grid": 6, "bins": 8, "size": 128, "flow": "dis", "magnitude": True, "stabilise": True, "remove_global": True,
+    **FEATURE_DEFAULTS,
     "C": 0.1,  # logistic-regression regularisation (smaller: stronger)
     "min_positives": 3,  # an AU needs this many coded training events for a head of its own
     "max_iter": 5000,
     "scale_floor": 0.05,
 }
-FEATURE_KEYS = ("grid", "bins", "size", "flow", "magnitude", "stabilise", "remove_global")
 
-
-def segment_features(faces, segment: Segment, params: dict) -> np.ndarray:
-    """HOOF (+ relative cell magnitudes) of the flow from the onset face to the apex face (as flow_svm)."""
-    from mlbackend.vision import cell_means, face_flow, flow_magnitude, hoof_grid
-
-    apex = segment.apex if segment.apex is not None else (segment.onset + segment.offset) // 2
-    onset, apex = faces.clamp(segment.onset), faces.clamp(apex)
-    flow = face_flow(faces[onset], faces[apex], params["flow"], stabilise=params["stabilise"],
-                     remove_global=params["remove_global"])
-    grid = (params["grid"], params["grid"])
-    parts = [hoof_grid(flow, grid=grid, bins=params["bins"], magnitude_weighted=True)]
-    if params["magnitude"]:
-        magnitude = cell_means(flow_magnitude(flow), grid)
-        parts.append(magnitude / max(float(magnitude.max()), 1e-3))
-    return np.concatenate(parts).astype(np.float64)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -124,8 +111,8 @@ class AuFlowPlugin(Plugin):
             coef[k], intercept[k] = head.coef_[0], head.intercept_[0]
         state = {
             "format": FORMAT, "aus": [int(n) for n in aus], "trained": [bool(t) for t in trained],
-            "prevalence": _tensor(prevalence), "positives": [int(p) for p in positives],
-            "mean": _tensor(mean), "scale": _tensor(scale), "coef": _tensor(coef), "intercept": _tensor(intercept),
+            "prevalence": float64_tensor(prevalence), "positives": [int(p) for p in positives],
+            "mean": float64_tensor(mean), "scale": float64_tensor(scale), "coef": float64_tensor(coef), "intercept": float64_tensor(intercept),
             "params": {k: params[k] for k in FEATURE_KEYS + ("C", "min_positives", "scale_floor")},
             "n_train": int(len(y)), "seed": int(seed),
         }
@@ -153,15 +140,6 @@ class AuFlowPlugin(Plugin):
         decision = ((np.atleast_2d(features) - a["mean"]) / a["scale"]) @ a["coef"].T + a["intercept"]
         return np.where(self._trained[None, :], _sigmoid(decision), a["prevalence"][None, :])
 
-    def _segments(self, clip: ClipInput, faces) -> tuple[Segment, ...]:
-        if clip.segments:
-            return clip.segments
-        from mlbackend.vision.motion import motion_curve, smooth, smoothing_window, spot_intervals
-
-        curve = smooth(motion_curve(faces, method=self._feature_params["flow"]), smoothing_window(clip.fps))
-        (interval,) = spot_intervals(curve, 0.3, max_events=1)
-        return (Segment(interval.onset, interval.apex, interval.offset),)
-
     def predict(self, clips: Sequence[ClipInput]) -> list[ClipPrediction]:
         if not hasattr(self, "_arrays"):
             raise PluginError("au_flow: call load(checkpoint) (or fit) before predict.")
@@ -171,7 +149,7 @@ class AuFlowPlugin(Plugin):
         for clip in clips:
             faces = FaceFrames(clip, self._feature_params["size"])
             events = []
-            for segment in self._segments(clip, faces):
+            for segment in segments_or_spotted(clip, faces, self._feature_params["flow"]):
                 probs = self.probabilities(segment_features(faces, segment, self._feature_params))[0]
                 events.append(PredictedEvent(
                     onset=segment.onset, apex=segment.apex, offset=segment.offset, score=float(probs.max()),
@@ -182,8 +160,3 @@ class AuFlowPlugin(Plugin):
                                               model_version=self.model_version))
         return predictions
 
-
-def _tensor(array: np.ndarray):
-    import torch
-
-    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float64))

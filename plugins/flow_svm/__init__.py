@@ -32,45 +32,25 @@ import numpy as np
 
 from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
 from mlbackend.contract import (
-    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, PredictedEvent, Progress, Segment,
+    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, PredictedEvent, Progress,
 )
 from mlbackend.registry import register
-from mlbackend.vision import FaceFrames, cell_means, face_flow, flow_magnitude, hoof_grid
-from mlbackend.vision.motion import motion_curve, smooth, smoothing_window, spot_intervals
+from mlbackend.vision.segment_features import (
+    FEATURE_DEFAULTS, FEATURE_KEYS, float64_tensor, segment_features, segments_or_spotted,
+)
+from mlbackend.vision import FaceFrames
 
 FORMAT = 1
 DEFAULTS = {
-    "grid": 6,  # face grid rows = columns
-    "bins": 8,  # orientation bins per cell
-    "size": 128,  # face image side in pixels
-    "flow": "dis",  # mlbackend.vision.flow method
-    "magnitude": True,  # append each cell's mean flow magnitude to the HOOF
-    "stabilise": True,  # undo the head's translation (phase correlation) before the flow
-    "remove_global": True,  # subtract the median flow (what translation is left) after it
+    **FEATURE_DEFAULTS,
     "C": 1.0,  # SVM regularisation
     "temperature": 1.0,  # softmax(decision / temperature)
     "max_iter": 10000,
     "scale_floor": 0.05,  # standardise by sqrt(std^2 + floor^2): features of [0, 1] that barely vary in training
 }
-FEATURE_KEYS = ("grid", "bins", "size", "flow", "magnitude", "stabilise", "remove_global")
 ABSENT_LOGIT = -30.0  # a label missing from the training set: probability ~ 0
 
 
-def _apex(segment: Segment) -> int:
-    return segment.apex if segment.apex is not None else (segment.onset + segment.offset) // 2
-
-
-def segment_features(faces: FaceFrames, segment: Segment, params: dict) -> np.ndarray:
-    """HOOF (+ relative cell magnitudes) of the flow from the onset face to the apex face."""
-    onset, apex = faces.clamp(segment.onset), faces.clamp(_apex(segment))
-    flow = face_flow(faces[onset], faces[apex], params["flow"], stabilise=params["stabilise"],
-                     remove_global=params["remove_global"])
-    grid, parts = (params["grid"], params["grid"]), []
-    parts.append(hoof_grid(flow, grid=grid, bins=params["bins"], magnitude_weighted=True))
-    if params["magnitude"]:
-        magnitude = cell_means(flow_magnitude(flow), grid)
-        parts.append(magnitude / max(float(magnitude.max()), 1e-3))
-    return np.concatenate(parts).astype(np.float64)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -132,7 +112,7 @@ class FlowSvmPlugin(Plugin):
         coef, intercept = self._fit_svm((x - mean) / scale, y, len(labels), params, seed)
         state = {
             "format": FORMAT, "labels": labels,
-            "mean": _tensor(mean), "scale": _tensor(scale), "coef": _tensor(coef), "intercept": _tensor(intercept),
+            "mean": float64_tensor(mean), "scale": float64_tensor(scale), "coef": float64_tensor(coef), "intercept": float64_tensor(intercept),
             "params": {k: params[k] for k in FEATURE_KEYS + ("C", "temperature", "scale_floor")},
             "n_train": int(len(y)), "class_counts": [int((y == k).sum()) for k in range(len(labels))],
             "seed": int(seed),
@@ -180,13 +160,6 @@ class FlowSvmPlugin(Plugin):
         decision = ((np.atleast_2d(features) - a["mean"]) / a["scale"]) @ a["coef"].T + a["intercept"]
         return softmax(decision / self._feature_params["temperature"])
 
-    def _segments(self, clip: ClipInput, faces: FaceFrames) -> tuple[Segment, ...]:
-        if clip.segments:
-            return clip.segments
-        curve = smooth(motion_curve(faces, method=self._feature_params["flow"]), smoothing_window(clip.fps))
-        (interval,) = spot_intervals(curve, 0.3, max_events=1)
-        return (Segment(interval.onset, interval.apex, interval.offset),)
-
     def predict(self, clips: Sequence[ClipInput]) -> list[ClipPrediction]:
         if not hasattr(self, "_arrays"):
             raise PluginError("flow_svm: call load(checkpoint) (or fit) before predict.")
@@ -194,7 +167,7 @@ class FlowSvmPlugin(Plugin):
         for clip in clips:
             faces = FaceFrames(clip, self._feature_params["size"])
             events = []
-            for segment in self._segments(clip, faces):
+            for segment in segments_or_spotted(clip, faces, self._feature_params["flow"]):
                 probs = self.probabilities(segment_features(faces, segment, self._feature_params))[0]
                 events.append(PredictedEvent(
                     onset=segment.onset, apex=segment.apex, offset=segment.offset, score=float(probs.max()),
@@ -205,8 +178,3 @@ class FlowSvmPlugin(Plugin):
                                               model_version=self.model_version))
         return predictions
 
-
-def _tensor(array: np.ndarray):
-    import torch
-
-    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float64))
