@@ -65,3 +65,4 @@ bench: install sample-data var/secret_key
 	MESTUDIO_SAMPLE_DIR=$(SAMPLES) $(PY) manage.py bench --samples $(SAMPLES)
 	$(PY) manage.py bench_ml --samples $(SAMPLES)
 	$(PY) manage.py bench_vision --video $(SAMPLES)/WolfgangLanger_Pexels.mp4
+	$(PY) manage.py bench_spotting

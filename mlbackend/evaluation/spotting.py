@@ -89,7 +89,9 @@ def interval_iou(a, b) -> float:
     return inter / (a.length + b.length - inter)
 
 
-def match_intervals(truth: Sequence, predicted: Sequence, threshold: float = IOU_THRESHOLD) -> list[tuple[int, int, float]]:
+def match_intervals(
+    truth: Sequence, predicted: Sequence, threshold: float = IOU_THRESHOLD,
+) -> list[tuple[int, int, float]]:
     """One-to-one matches (truth index, prediction index, IoU) with IoU >= threshold: the
     largest number of matches, then the largest summed IoU (a maximum-weight assignment)."""
     truth = [as_interval(t) for t in truth]
@@ -224,7 +226,8 @@ def spotting_loso(
         fold_span = 1.0 / len(subjects)
 
         def fold_progress(fraction: float, message: str, _index=index, _subject=subject) -> None:
-            progress((_index + 0.9 * fraction) * fold_span, f"fold {_index + 1}/{len(subjects)} ({_subject}): {message}")
+            progress((_index + 0.9 * fraction) * fold_span,
+                     f"fold {_index + 1}/{len(subjects)} ({_subject}): {message}")
 
         plugin = plugin_factory()
         checkpoint = plugin.fit(train, workdir=Path(workdir) / f"fold-{index:03d}", progress=fold_progress,
