@@ -4,6 +4,7 @@ from celery import shared_task
 
 from annotator.services.jobs import job_run
 from mlbackend.services.analysis import analyse_job_work
+from mlbackend.services.apex_first import propose_job_work
 from mlbackend.services.evaluation import evaluate_job_work
 from mlbackend.services.preannotation import preannotate_job_work
 from mlbackend.services.training import train_job_work
@@ -27,3 +28,8 @@ def evaluate(job_id: int) -> None:
 @shared_task(name="mlbackend.analyse")
 def analyse(job_id: int) -> None:
     job_run(job_id=job_id, work=analyse_job_work)
+
+
+@shared_task(name="mlbackend.propose_interval")
+def propose_interval(job_id: int) -> None:
+    job_run(job_id=job_id, work=propose_job_work)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mlbackend import analysis_api, api, views
+from mlbackend import analysis_api, api, apex_first_api, views
 
 urlpatterns = [
     path("projects/<int:project_id>/ml/", views.ml_home, name="ml-home"),
@@ -21,4 +21,8 @@ urlpatterns = [
     path("api/clips/<int:clip_id>/flow/<int:frame_id>.jpg", analysis_api.flow_image, name="api-clip-flow"),
     path("api/clips/<int:clip_id>/magnified/<int:frame_id>.jpg", analysis_api.magnified_image,
          name="api-clip-magnified"),
+    path("api/clips/<int:clip_id>/propose-interval/", apex_first_api.ProposeIntervalApi.as_view(),
+         name="api-clip-propose-interval"),
+    path("api/clips/<int:clip_id>/propose-interval/<int:job_id>/", apex_first_api.ProposalDetailApi.as_view(),
+         name="api-clip-proposal"),
 ]

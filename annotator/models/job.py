@@ -11,6 +11,7 @@ class Job(models.Model):
         TRAIN = "train"
         EVALUATE = "evaluate"
         ANALYSE = "analyse", "analyse clip"
+        PROPOSE = "propose", "propose onset and offset"
 
     class Status(models.TextChoices):
         QUEUED = "queued"

@@ -28,6 +28,7 @@ TASK_FOR_KIND = {
     Job.Kind.TRAIN: "mlbackend.train",
     Job.Kind.EVALUATE: "mlbackend.evaluate",
     Job.Kind.ANALYSE: "mlbackend.analyse",
+    Job.Kind.PROPOSE: "mlbackend.propose_interval",
 }
 ACCELERATED_KINDS = {Job.Kind.PREANNOTATE, Job.Kind.TRAIN, Job.Kind.EVALUATE}
 

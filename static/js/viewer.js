@@ -14,7 +14,9 @@ const SIDES = { L: "L", R: "R", B: "both" };
 const ML = {
   predictions: `/api/clips/${clip.id}/predictions/`, accept: (id) => `/api/predictions/${id}/accept/`,
   analysis: `/api/clips/${clip.id}/analysis/`, flow: `/api/clips/${clip.id}/flow/`, magnified: `/api/clips/${clip.id}/magnified/`,
+  propose: `/api/clips/${clip.id}/propose-interval/`, proposal: (job) => `/api/clips/${clip.id}/propose-interval/${job}/`,
 };
+const PROPOSAL_POLL_MS = 300; // apex-first proposals take well under a second of a worker's time
 const ANALYSIS_POLL_MS = 2000; // when the job's WebSocket is not available (a WSGI server)
 const FLOW_OPACITY = 1.6; // flow colour's opacity per unit of its brightness: still pixels stay clear
 const AU_LIKELY = 0.5; // AUs at this probability or above are shown and taken (mlbackend/services/acceptance.py)
@@ -35,6 +37,8 @@ const state = {
   accepting: false,
   analysis: { status: "loading" }, // the clip's motion curve, flow colour and magnified frames (GET ML.analysis)
   plainView: "frame", // where M and C go back to
+  // The apex-first proposal last asked for (P): { eventKey, apex, job, status, onset, offset, before, error }.
+  proposal: null,
 };
 let nextKey = 1;
 
@@ -744,6 +748,93 @@ function drawMotion() {
   g.fill();
 }
 
+/* ---------- apex-first assist: P proposes the selected event's onset and offset from its apex ---------- */
+
+let proposalTimer = null;
+
+// A "propose" job (mlbackend/services/apex_first.py) measures the motion around the apex on a worker; the page
+// polls for its answer, then sets onset and offset like O and F would (autosaved; O / F set them back by hand).
+async function proposeInterval() {
+  const event = current();
+  if (!event) return flash("Select or start an event first (N).");
+  const { apex, kind } = event.local;
+  if (apex === null || apex === undefined) return flash("Mark the apex first (A), then press P.");
+  if (ACTIVE_JOB.has(state.proposal?.status)) return flash(`Still proposing around apex ${state.proposal.apex}…`);
+  clearTimeout(proposalTimer);
+  state.proposal = { eventKey: event.key, apex, job: null, status: "asking", onset: null, offset: null,
+    before: { onset: event.local.onset, offset: event.local.offset }, error: "" };
+  renderProposal();
+  let response;
+  try {
+    response = await api("POST", ML.propose, { apex, kind });
+  } catch (error) {
+    response = { status: 0, data: { detail: `network: ${error.message}` } };
+  }
+  if (response.status !== 202) return proposalFailed(describe(response.data) || `HTTP ${response.status}`);
+  Object.assign(state.proposal, { job: response.data.job, status: response.data.status });
+  flash(`Proposing onset and offset around apex ${apex}…`);
+  renderProposal();
+  proposalTimer = setTimeout(pollProposal, PROPOSAL_POLL_MS);
+}
+
+async function pollProposal() {
+  const proposal = state.proposal;
+  if (!proposal?.job) return;
+  let response;
+  try {
+    response = await api("GET", ML.proposal(proposal.job));
+  } catch (error) {
+    response = { status: 0, data: null };
+  }
+  if (state.proposal !== proposal) return; // a newer request took over
+  const { status, data } = response;
+  if (status === 200 && ACTIVE_JOB.has(data.status)) proposal.status = data.status;
+  else if (status === 200 && data.status === "succeeded") return applyProposal(proposal, data);
+  else if (status === 200) return proposalFailed(data.error || `the job was ${data.status}`);
+  else if (status !== 0) return proposalFailed(describe(data) || `HTTP ${status}`);
+  renderProposal();
+  proposalTimer = setTimeout(pollProposal, PROPOSAL_POLL_MS);
+}
+
+function applyProposal(proposal, { onset, offset }) {
+  Object.assign(proposal, { status: "succeeded", onset, offset });
+  const event = state.events.find((e) => e.key === proposal.eventKey && !e.deleted);
+  if (!event) {
+    proposal.status = "stale";
+    flash("Proposal not applied: its event is gone.");
+  } else if (event.local.apex !== proposal.apex) {
+    proposal.status = "stale";
+    flash(`Proposal not applied: the apex moved from ${proposal.apex} to ${event.local.apex} meanwhile; press P again.`);
+  } else {
+    const was = `${event.local.onset}–${event.local.offset}`;
+    flash(`Proposed onset ${onset}, offset ${offset} around apex ${proposal.apex} (was ${was}); O / F set them by hand.`);
+    edit(event, { onset, offset });
+  }
+  renderProposal();
+}
+
+function proposalFailed(error) {
+  Object.assign(state.proposal, { status: "failed", error });
+  flash(`No proposal: ${error}`);
+  renderProposal();
+}
+
+// Under the event's fields: what was proposed for it, or how far the proposal got.
+function renderProposal() {
+  const line = $("#proposal");
+  const proposal = state.proposal;
+  const mine = proposal && proposal.eventKey === state.selected;
+  line.hidden = !mine;
+  line.dataset.state = mine ? proposal.status : "none";
+  if (!mine) return (line.textContent = "");
+  const { status, apex, onset, offset, before, error } = proposal;
+  if (status === "succeeded") {
+    line.textContent = `Proposed from apex ${apex}: onset ${onset}, offset ${offset} (was ${before.onset}–${before.offset}).`;
+  } else if (status === "stale") line.textContent = `Proposal for apex ${apex} (onset ${onset}, offset ${offset}) not applied.`;
+  else if (status === "failed") line.textContent = `No proposal for apex ${apex}: ${error}`;
+  else line.textContent = `Proposing onset and offset from apex ${apex}…`;
+}
+
 /* ---------- keyboard ---------- */
 
 const onEvent = (action) => () => {
@@ -773,6 +864,8 @@ const KEYS = [
   [["A"], "A", "set apex to this frame", () => setMarker("apex"), true],
   [["F"], "F", "set offset to this frame", () => setMarker("offset"), true],
   [["Shift+X"], "Shift+X", "clear the apex", clearApex, true],
+  [["P"], "P", "propose onset and offset from the event's apex (apex-first assist; applied when it arrives, " +
+    "O / F set them by hand again)", proposeInterval, true],
   [["Shift+O", "Shift+A", "Shift+F"], "Shift+O / A / F", "go to the event's onset / apex / offset",
     (key) => goToMarker({ O: "onset", A: "apex", F: "offset" }[key.at(-1)])],
   [["[", "]"], "[ / ]", "previous / next event", (key) => selectNeighbour(key === "[" ? -1 : 1)],
@@ -962,7 +1055,9 @@ function renderEditor() {
   }));
   $("#field-errors").textContent = event.error;
   for (const control of editor.elements) control.disabled = !config.canCode;
+  $("#propose").disabled = !config.canCode || local.apex === null;
   renderEventSuggestion(event);
+  renderProposal();
 }
 
 // Next to the fields: the suggestion overlapping the event most, the one Y takes while the cursor is inside it.
@@ -1222,6 +1317,7 @@ function setup() {
   });
   $("#submit-event").addEventListener("click", onEvent((e) => edit(e, { status: e.local.status === "draft" ? "submitted" : "draft" })));
   $("#delete-event").addEventListener("click", removeEvent);
+  $("#propose").addEventListener("click", proposeInterval);
   $("#keep-mine").addEventListener("click", () => resolveConflict(true));
   $("#take-theirs").addEventListener("click", () => resolveConflict(false));
   $("#help-button").addEventListener("click", () => toggleHelp(true));
