@@ -70,7 +70,7 @@ class ReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = EvaluationReport
         fields = ["id", "plugin", "plugin_version", "params", "label_source", "labels", "overall", "per_dataset",
-                  "per_subject", "folds", "seed", "model_version", "job", "created_at"]
+                  "per_subject", "folds", "au_metrics", "spotting", "seed", "model_version", "job", "created_at"]
 
 
 def _report_for(user, report_id: int) -> EvaluationReport:

@@ -85,6 +85,11 @@ class EvaluationReport(models.Model):
     samples = models.JSONField(default=list)
     # AU detection (plugins with the "aus" capability): mlbackend.evaluation.au_metrics; {} otherwise
     au_metrics = models.JSONField(default=dict, blank=True)
+    # Spotting (plugins with the "spotting" capability), MEGC rule, mlbackend.evaluation.spotting:
+    # {"overall": {"micro", "macro", "overall": {tp, fp, fn, precision, recall, f1, ...}, "n_videos", ...},
+    #  "per_dataset": {name: same}, "per_subject": [{subject, tp, fp, fn, f1}], "folds": [...], "videos": [...]};
+    # {} for a plugin that does not spot.
+    spotting = models.JSONField(default=dict, blank=True)
     seed = models.IntegerField(default=0)
     model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="reports")

@@ -25,7 +25,7 @@ def report_json(report: EvaluationReport) -> str:
         "protocol": "leave-one-subject-out, predictions pooled over folds", "seed": report.seed,
         "label_source": report.label_source, "labels": report.labels, "overall": report.overall,
         "per_dataset": report.per_dataset, "per_subject": report.per_subject, "folds": report.folds,
-        "samples": report.samples,
+        "samples": report.samples, "au_metrics": report.au_metrics, "spotting": report.spotting,
     }, indent=1)
 
 

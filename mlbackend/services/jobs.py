@@ -26,9 +26,9 @@ def ml_job_create(
         plugin_class = get_plugin_class(plugin)
     except PluginError as exc:
         raise ValidationError({"plugin": str(exc)}) from None
-    evaluable = bool(plugin_class.capabilities & {EMOTION, AUS})
+    evaluable = bool(plugin_class.capabilities & {EMOTION, AUS, SPOTTING})
     if kind == Job.Kind.EVALUATE and not evaluable:
-        raise ValidationError({"plugin": f"{plugin} neither recognises emotions nor detects AUs; "
+        raise ValidationError({"plugin": f"{plugin} neither recognises emotions, detects AUs nor spots movements; "
                                          "LOSO evaluation needs one that does."})
     if label_source not in ModelVersion.LabelSource.values:
         raise ValidationError({"label_source": "Choose submitted or reviewed."})

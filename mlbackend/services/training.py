@@ -26,12 +26,19 @@ def _install_checkpoint(checkpoint: Path, version_id: int) -> Path:
 
 
 def _headline(report) -> dict:
-    """The figures a version is listed with: emotion UF1/UAR, or the AU mean F1 for an AU detector."""
+    """The figures a version is listed with: emotion UF1/UAR, or the AU mean F1 for an AU detector;
+    plus the MEGC spotting F1 (overall, micro, macro) for a spotter."""
     if report is None:
         return {}
     if report.overall:
-        return report.overall
-    return {"au_mean_f1": report.au_metrics.get("mean_f1")} if report.au_metrics else {}
+        headline = dict(report.overall)
+    else:
+        headline = {"au_mean_f1": report.au_metrics.get("mean_f1")} if report.au_metrics else {}
+    spotting = (report.spotting or {}).get("overall")
+    if spotting:
+        headline.update(spotting_f1=spotting["overall"]["f1"], spotting_micro_f1=spotting["micro"]["f1"],
+                        spotting_macro_f1=spotting["macro"]["f1"])
+    return headline
 
 
 def model_version_activate(*, version: ModelVersion) -> ModelVersion:
