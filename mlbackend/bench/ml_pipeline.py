@@ -1,6 +1,6 @@
 """The ML loop timed through the same services as the UI, in a throwaway database.
 
-Run by `manage.py bench_ml` as `python -m mlbackend.bench.ml_pipeline SAMPLES OUT.json SUBJECTS CLIPS` in
+Run by `manage.py bench_ml` as `python -m mlbackend.bench.ml_pipeline SAMPLES OUT.json SUBJECTS CLIPS [PLUGIN...]` in
 a child process whose MESTUDIO_VAR_DIR and MEDIA_ROOT point at a temporary folder.
 """
 
@@ -17,7 +17,23 @@ def timed(call) -> float:
     return time.perf_counter() - started
 
 
-def main(samples: Path, out: Path, subjects: int, clips: int) -> None:
+def compare_models(project, plugins: list[str], quiet: dict) -> list[dict]:
+    """LOSO of every plugin through the same evaluate job, for one table."""
+    from django.core.management import call_command
+
+    from mlbackend.models import EvaluationReport
+
+    rows = []
+    for plugin in plugins:
+        seconds = timed(lambda p=plugin: call_command("evaluate", "--project", project.name, "--plugin", p, **quiet))
+        report = EvaluationReport.objects.filter(plugin=plugin).latest("id")
+        rows.append({"plugin": plugin, "seconds": seconds, "uf1": report.overall.get("uf1"),
+                     "uar": report.overall.get("uar"), "au_mean_f1": report.au_metrics.get("mean_f1"),
+                     "n": report.overall.get("n") or report.au_metrics.get("n")})
+    return rows
+
+
+def main(samples: Path, out: Path, subjects: int, clips: int, models: list[str]) -> None:
     import django
 
     django.setup()
@@ -54,9 +70,10 @@ def main(samples: Path, out: Path, subjects: int, clips: int) -> None:
         predicted = Prediction.objects.filter(model_version__plugin=plugin).values("clip").distinct().count()
         figures[f"preannotate_{plugin}"] = {"seconds": seconds, "clips": predicted,
                                             "clips_per_minute": 60 * predicted / seconds}
+    figures["models"] = compare_models(project, models, quiet)
     figures.update(clips=n_clips, frames=n_frames, subjects=subjects)
     out.write_text(json.dumps(figures, indent=1))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:])

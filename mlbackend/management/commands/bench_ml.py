@@ -18,13 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("--samples", type=Path, required=True)
         parser.add_argument("--subjects", type=int, default=8)
         parser.add_argument("--clips-per-subject", type=int, default=6)
+        parser.add_argument("--models", nargs="*", default=[],
+                            help="Also evaluate these plugins (LOSO, same data) for one comparison table.")
 
-    def handle(self, *args, samples: Path, subjects: int, clips_per_subject: int, **options):
+    def handle(self, *args, samples: Path, subjects: int, clips_per_subject: int, models: list[str], **options):
         with tempfile.TemporaryDirectory(prefix="mestudio-bench-ml-") as folder:
             out = Path(folder) / "figures.json"
             child = subprocess.run(
                 [sys.executable, "-m", "mlbackend.bench.ml_pipeline", str(samples.resolve()), str(out),
-                 str(subjects), str(clips_per_subject)],
+                 str(subjects), str(clips_per_subject), *models],
                 env=bench_env(Path(folder) / "var"), capture_output=True, text=True,
             )
             if child.returncode != 0:
@@ -41,3 +43,11 @@ class Command(BaseCommand):
             entry = figures[f"preannotate_{plugin}"]
             self.stdout.write(f"   pre-annotation {plugin}: {entry['clips']} clips in {entry['seconds']:.1f} s = "
                               f"{entry['clips_per_minute']:.0f} clips/minute (frames read from the frame store)")
+
+        if figures["models"]:
+            self.stdout.write("   LOSO on the same synthetic set, pooled (chance UF1 0.333):")
+            self.stdout.write(f"   {'plugin':<14}{'UF1':>7}{'UAR':>7}{'AU mean F1':>12}{'samples':>9}{'seconds':>9}")
+            for row in figures["models"]:
+                cells = [f"{row[key]:.3f}" if row[key] is not None else "-" for key in ("uf1", "uar", "au_mean_f1")]
+                self.stdout.write(f"   {row['plugin']:<14}{cells[0]:>7}{cells[1]:>7}{cells[2]:>12}{row['n'] or 0:>9}"
+                                  f"{row['seconds']:>9.1f}")
