@@ -66,3 +66,4 @@ bench: install sample-data var/secret_key
 	$(PY) manage.py bench_ml --samples $(SAMPLES)
 	$(PY) manage.py bench_vision --video $(SAMPLES)/WolfgangLanger_Pexels.mp4
 	$(PY) manage.py bench_spotting
+	$(PY) manage.py bench_loso

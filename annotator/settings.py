@@ -152,7 +152,8 @@ MESTUDIO_INGEST = {
 # ML plugins, by module; more can come from the `mestudio.plugins` entry-point group.
 MESTUDIO_PLUGINS = env_list(
     "MESTUDIO_PLUGINS",
-    "plugins.flow_svm,plugins.motion_spotter,plugins.mmfnet,plugins.au_flow,plugins.mdmd,plugins.lbp_spotter",
+    "plugins.flow_svm,plugins.motion_spotter,plugins.ststnet,plugins.off_apexnet,plugins.mmfnet,plugins.au_flow,"
+    "plugins.mdmd,plugins.lbp_spotter",
 )
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

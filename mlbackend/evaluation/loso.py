@@ -118,6 +118,24 @@ def loso_evaluate(
     progress: Progress, device: str = "cpu", seed: int = 0, should_stop: Callable[[], bool] = lambda: False,
     aus: Sequence[int] | None = None,
 ) -> LosoResult:
+    """The entry point: fold by fold, or mlbackend.nets.fast.loso_fast for plugins that declare
+    `fold_parallel` (same split, samples and figures; inputs computed once, folds trained side by side)."""
+    probe = plugin_factory()
+    if getattr(probe, "fold_parallel", False):
+        from mlbackend.nets.fast import loso_fast, supports_loso_fast
+
+        if supports_loso_fast(probe):
+            return loso_fast(plugin_factory, data, labels=list(labels), workdir=workdir, progress=progress,
+                             device=device, seed=seed, should_stop=should_stop)
+    return loso_fold_by_fold(plugin_factory, data, labels=labels, workdir=workdir, progress=progress, device=device,
+                             seed=seed, should_stop=should_stop, aus=aus)
+
+
+def loso_fold_by_fold(
+    plugin_factory: Callable[[], Plugin], data: Sequence[LabeledClip], *, labels: Sequence[str], workdir: Path,
+    progress: Progress, device: str = "cpu", seed: int = 0, should_stop: Callable[[], bool] = lambda: False,
+    aus: Sequence[int] | None = None,
+) -> LosoResult:
     """`aus`: the AU numbers to score for a plugin with the "aus" capability (None: every AU coded in
     `data`; empty: no AU figures). A plugin with "aus" but not "emotion" is scored on AUs only."""
     labels = list(labels)

@@ -13,7 +13,8 @@ from tests.plugins.clipfactory import CLASSES, make_set
 
 # The baselines plus whatever the settings enable; every registered plugin gets the contract test.
 load_plugins(list(dict.fromkeys(["plugins.dummy", "plugins.flow_svm", "plugins.motion_spotter", "plugins.mmfnet",
-                                 "plugins.au_flow", "plugins.mdmd", "plugins.lbp_spotter", *settings.MESTUDIO_PLUGINS])))
+                                 "plugins.au_flow", "plugins.mdmd", "plugins.lbp_spotter", "plugins.ststnet",
+                                 "plugins.off_apexnet", *settings.MESTUDIO_PLUGINS])))
 PLUGINS = plugin_names()
 LABELS = CLASSES
 AU_NUMBERS = (1, 12)

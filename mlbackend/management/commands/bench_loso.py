@@ -1,0 +1,88 @@
+"""manage.py bench_loso: LOSO wall time of STSTNet's plain loop against the fast path (docs/loso-speed.md)."""
+
+from django.core.management.base import BaseCommand
+
+FULL = "68 folds x 800 epochs"
+
+
+def fast_workers(workers, subjects: int) -> int:
+    from mlbackend.nets.fast import default_workers
+
+    return workers or default_workers("cpu", subjects)
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.1f} s"
+
+
+class Command(BaseCommand):
+    help = (
+        "Time leave-one-subject-out STSTNet on synthetic 28x28 maps shaped like the MEGC2019 composite "
+        "(442 samples, 68 subjects): the plain loop through the shared evaluator against the fused step "
+        "through loso_fast, with reduced epochs, and project both to 68 folds x 800 epochs. Prints the "
+        "machine load: the times are only comparable at a similar load."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--samples", type=int, default=442)
+        parser.add_argument("--subjects", type=int, default=68)
+        parser.add_argument("--epochs-plain", type=int, default=2, help="epochs per fold of the plain run")
+        parser.add_argument("--epochs-fast", type=int, default=20, help="epochs per fold of the fast run")
+        parser.add_argument("--plain-threads", default="1,2",
+                            help="torch threads of the plain runs, comma-separated (2 = torch's default on 2 cores)")
+        parser.add_argument("--workers", type=int, default=None, help="parallel folds of loso_fast (default: CPUs)")
+        parser.add_argument("--padding", type=int, default=1, choices=(1, 2))
+        parser.add_argument("--skip-plain", action="store_true", help="time the fast path only")
+        parser.add_argument("--skip-off-apexnet", action="store_true")
+
+    def handle(self, *args, **options):
+        import torch
+
+        from mlbackend.nets.bench import machine, run_loso, synthetic_maps
+        from mlbackend.nets.fused import kernel_error, load_kernel
+        from plugins.off_apexnet import OffApexNetPlugin
+        from plugins.ststnet import STSTNetPlugin
+
+        out = self.stdout.write
+        data, maps = synthetic_maps(options["samples"], options["subjects"])
+        kernel = load_kernel()
+        out(f"machine: {machine()}; torch {torch.__version__}, default threads {torch.get_num_threads()}")
+        out(f"data: {len(data)} samples of {options['subjects']} subjects, 3 classes, synthetic 3x28x28 maps "
+            f"(injected: no optical flow); padding {options['padding']}; fused kernel: "
+            f"{'compiled' if kernel is not None else 'unavailable (' + str(kernel_error()) + '), torch fallback'}")
+        base = {"batch_size": 256, "lr": 5e-5, "padding": options["padding"]}
+        warm = [c for c in data if c.clip.subject in sorted({c.clip.subject for c in data})[:3]]
+        for fast in (False, True):  # imports, the kernel, oneDNN primitives: not part of the timings
+            run_loso(STSTNetPlugin, maps, warm, params={**base, "epochs": 1, "fast": fast}, fast_evaluator=fast,
+                     threads=1)
+        plains = []
+        if not options["skip_plain"]:
+            for threads in [int(t) for t in str(options["plain_threads"]).split(",") if t.strip()]:
+                plains.append(run_loso(
+                    STSTNetPlugin, maps, data, params={**base, "epochs": options["epochs_plain"], "fast": False},
+                    fast_evaluator=False, threads=threads, label=f"plain, loso_evaluate, {threads} thread(s)"))
+        step = run_loso(STSTNetPlugin, maps, data, params={**base, "epochs": options["epochs_fast"], "fast": True},
+                        fast_evaluator=False, threads=1, label="fused step, loso_evaluate, 1 thread")
+        fast = run_loso(STSTNetPlugin, maps, data, params={**base, "epochs": options["epochs_fast"], "fast": True},
+                        fast_evaluator=True, workers=options["workers"], label="fused step, loso_fast")
+        fast.label = f"fused step, loso_fast, {fast_workers(options['workers'], options['subjects'])} workers"
+        runs = [*plains, step, fast]
+        out(f"{'run':<40}{'folds x epochs':>15}{'wall s':>8}{'CPU s':>8}{'ms/epoch/fold':>15}"
+            f"{'in flight':>10}  projection, {FULL}")
+        for run in runs:
+            out(f"{run.label:<40}{f'{run.folds} x {run.epochs}':>15}{run.wall:>8.1f}{run.cpu:>8.1f}"
+                f"{run.per_epoch_fold_ms:>15.1f}{run.parallelism:>10.2f}  {_minutes(run.projection())}")
+        for plain in plains:
+            out(f"ratio per epoch and fold, {plain.label} / fused step: "
+                f"{plain.per_epoch_fold_ms / step.per_epoch_fold_ms:.1f}x (1 fold at a time), "
+                f"/ loso_fast: {plain.per_epoch_fold_ms / fast.per_epoch_fold_ms:.1f}x; "
+                f"full run {_minutes(plain.projection())} -> {_minutes(fast.projection())}")
+        out(f"loso_fast: {fast.folds} folds in {fast.wall:.1f} s wall ({fast.cpu:.1f} CPU s), "
+            f"{fast.parallelism:.2f} folds in flight on average; fixed cost per fold "
+            f"{1000 * fast.overhead_wall / fast.folds:.0f} ms wall (normalisation, checkpoint, prediction)")
+        if not options["skip_off_apexnet"]:
+            apex = run_loso(OffApexNetPlugin, maps, data, params={"epochs": 1, "batch_size": 256, "lr": 1e-4},
+                            fast_evaluator=False, threads=1, label="off_apexnet plain (loso_evaluate)")
+            out(f"off_apexnet plain (1 thread), for information: {apex.folds} folds x 1 epoch, wall {apex.wall:.1f} s, "
+                f"{apex.per_epoch_fold_ms:.0f} ms per epoch and fold; projection {FULL}: {_minutes(apex.projection())}")
+        out(f"machine after: {machine()}")

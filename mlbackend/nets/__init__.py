@@ -1,0 +1,15 @@
+"""Shared torch code for the neural plugins (STSTNet, OFF-ApexNet).
+
+    models       the networks as published, initialised from an explicit torch.Generator
+    train        the reference ("plain") training loop: fixed epochs, Adam, cross-entropy
+    fused        STSTNet's training step fused by hand (a C++ kernel compiled on first use): the plain
+                 loop's step, same draws, same numbers up to float rounding, ~7x less CPU
+    fast         `loso_fast`: a leave-one-subject-out run with the maps computed once and the folds
+                 trained side by side in worker threads (the proposed evaluator hook)
+    maps         onset -> apex optical flow, optical strain and the 28 x 28 input maps of a segment
+    plugin_base  what the ststnet and off_apexnet plugins share (maps cache, checkpoint, predict)
+    bench        the benchmark behind `manage.py bench_loso`
+
+Nothing here is imported by the registry: plugins import these modules inside their methods, so
+loading a plugin module never loads torch or OpenCV. docs/loso-speed.md explains the fast path.
+"""

@@ -1,0 +1,712 @@
+"""STSTNet's training step fused by hand: the whole forward and backward pass in three C++ loops.
+
+Exact identities the fusion rests on (docs/loso-speed.md):
+- the three branches (3, 5, 8 filters), each followed by per-channel ReLU, batch norm, max-pool
+  and dropout, are one 16-filter convolution followed by the same per-channel operations;
+- batch norm in training mode is y = a (r - mean) + beta per channel, a = gamma / std: monotone
+  in r, so max-pooling y is normalising the max-pool of r when a > 0 (the min-pool when a < 0).
+  Pooling first leaves the 28 x 28 maps to the batch statistics alone;
+- the input never needs a gradient (first layer); the batch-norm backward needs two sums per
+  channel, sum(g) and sum(g * y_hat), which are sums over the pooled 10 x 10 gradient because
+  max-pooling routes each gradient to one position.
+
+A step on a batch (`FusedSTSTNet.step`): (1) `ststnet_forward` computes z = conv(x) (kept: 16
+floats a position), the batch sums of relu(z) and relu(z)^2 and each pooling window's
+arg-max; (2) batch statistics and running statistics (numpy, 16 numbers); (3) `ststnet_head`
+normalises the pooled maps, applies the dropout mask (the generator's draw, unpacked from
+its bits), the 2x2 average pool, the fully connected layer, softmax cross-entropy and their
+backward pass, giving dL/d(pooled maps) and the gradients of fc, gamma and beta; (4)
+`ststnet_backward` rebuilds dL/dz from z, the arg-maxes and four per-channel vectors and
+accumulates dL/dW and dL/db. The gradients land in the model's own parameters (the three
+branches' tensors), so the optimizer, the state_dict and the checkpoint are those of the plain
+model. Sums run in float within a sample and in double across samples, per chunk of CHUNK
+samples added in order: the same floats whatever the number of threads.
+
+The kernel is compiled with the system C++ compiler (-O3 -march=native) on first use into a
+per-user cache and called through ctypes, which releases the GIL (folds run in parallel
+threads). Without a compiler, backend "auto" runs the plain model's step; backend "torch" runs
+the fused maths on torch ops (an independent check of the kernel's maths, slower than plain).
+
+Ties: max_pool2d takes the first maximum of a window in row-major order; so does the kernel.
+They can differ only where normalising merges two distinct relu values into one float, or
+gamma is exactly 0: which position receives a gradient changes, never a forward value.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from mlbackend.nets.models import STSTNet, dropout_mask
+
+log = logging.getLogger(__name__)
+CHANNELS = 16
+POOLED = 10  # pooled side, for either padding
+EPS_DEFAULT = 1e-5
+CHUNK = 32  # samples per kernel call: partial sums per chunk, added in order (same result for any thread count)
+
+KERNEL_SOURCE = r"""
+// STSTNet first block, fused: conv3x3 (3 -> 16) + ReLU + batch-norm statistics + max-pool 3/3 (pad 1).
+// Input: xpad (n, 3, P, P) float, already zero-padded; H = P - 2 conv output side (28 or 30).
+// Weights: W (27, 16) = conv weight (16, 3, 3, 3) reshaped (16, 27) and transposed; bias (16).
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+typedef float v16f __attribute__((vector_size(64)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+enum { NP = 10 };
+
+static inline v16f load16(const float* p) { v16f v; memcpy(&v, p, 64); return v; }
+
+enum { CHUNK = 32 };  // samples per partial sum: results do not depend on how calls split a batch
+
+// Forward pass: z (B, H, H, 16), pooled relu maps (B, 16, 10, 10) at each window's max (sgn +1) or
+// min (sgn -1), their flat positions `arg`, and per chunk of CHUNK samples the sum and the sum of
+// squares of relu(z) per channel: sums[chunk][0 or 1][16] (double).
+template <int H>
+static void forward(const float* xpad, const int64_t* idx, int B, const float* W, const float* bias,
+                    const float* sgn, float* z, float* pooled, int32_t* arg, double* sums) {
+    const int P = H + 2;
+    v16f w[27];
+    for (int k = 0; k < 27; k++) w[k] = load16(W + 16 * k);
+    const v16f b = load16(bias), sg = load16(sgn);
+    double dsum[16] = {0}, dsq[16] = {0};
+    for (int s = 0; s < B; s++) {
+        if (s % CHUNK == 0) for (int c = 0; c < 16; c++) { dsum[c] = 0; dsq[c] = 0; }
+        const float* x = xpad + idx[s] * 3 * P * P;
+        float* zs = z + (int64_t)s * H * H * 16;
+        v16f mx[NP];
+        v16i am[NP];
+        for (int h = 0; h < H; h++) {
+            const int ph = (h + 1) / 3;
+            const bool pooled_row = ph < NP;
+            if (pooled_row && (h == 0 || (h + 1) % 3 == 0))
+                for (int q = 0; q < NP; q++) { mx[q] = v16f{} - INFINITY; am[q] = v16i{}; }
+            v16f rrow = {0}, qrow = {0};
+            for (int c0 = 0; c0 < H; c0 += 2) {
+                v16f a[2][3];
+                for (int i = 0; i < 3; i++) {
+                    const float* xr = x + i * P * P + h * P + c0;
+                    v16f e = w[i * 9] * xr[0], o = w[i * 9] * xr[1];
+                    for (int dy = 0; dy < 3; dy++)
+                        for (int dx = (dy == 0 ? 1 : 0); dx < 3; dx++) {
+                            e += w[i * 9 + dy * 3 + dx] * xr[dy * P + dx];
+                            o += w[i * 9 + dy * 3 + dx] * xr[dy * P + dx + 1];
+                        }
+                    a[0][i] = e; a[1][i] = o;
+                }
+                for (int j = 0; j < 2; j++) {
+                    const int col = c0 + j;
+                    const v16f acc = b + (a[j][0] + a[j][1] + a[j][2]);
+                    memcpy(zs + (h * H + col) * 16, &acc, 64);
+                    const v16f r = acc > 0 ? acc : v16f{};
+                    rrow += r;
+                    qrow += r * r;
+                    const int pw = (col + 1) / 3;
+                    if (pooled_row && pw < NP) {
+                        const v16f v = r * sg;
+                        const v16i gt = v > mx[pw];
+                        mx[pw] = gt ? v : mx[pw];
+                        am[pw] = gt ? (v16i{} + (h * H + col)) : am[pw];
+                    }
+                }
+            }
+            for (int c = 0; c < 16; c++) { dsum[c] += rrow[c]; dsq[c] += (double)qrow[c]; }
+            if (pooled_row && (h % 3 == 1 || h == H - 1)) {
+                for (int q = 0; q < NP; q++) {
+                    const v16f pv = mx[q] * sg;
+                    for (int c = 0; c < 16; c++) {
+                        const int64_t o = (((int64_t)s * 16 + c) * NP + ph) * NP + q;
+                        pooled[o] = pv[c];
+                        arg[o] = am[q][c];
+                    }
+                }
+            }
+        }
+        if (s % CHUNK == CHUNK - 1 || s == B - 1) {
+            double* out = sums + (s / CHUNK) * 32;
+            for (int c = 0; c < 16; c++) { out[c] = dsum[c]; out[16 + c] = dsq[c]; }
+        }
+    }
+}
+
+// Backward pass: dL/dz = [z > 0] * (A * (S - C1) - D * (z - mean)), S = the pooled gradient g at each
+// window's arg-max; per chunk of CHUNK samples dL/dW (27, 16) then dL/db (16): grads[chunk][27 * 16 + 16].
+template <int H>
+static void backward(const float* xpad, const int64_t* idx, int B, const float* z, const int32_t* arg,
+                     const float* g, const float* Ap, const float* C1p, const float* Dp, const float* meanp,
+                     double* grads) {
+    const int P = H + 2;
+    const v16f A = load16(Ap), C1 = load16(C1p), D = load16(Dp), mean = load16(meanp);
+    double dWd[27][16] = {{0}}, dbd[16] = {0};
+    for (int s = 0; s < B; s++) {
+        if (s % CHUNK == 0) {
+            memset(dWd, 0, sizeof dWd);
+            memset(dbd, 0, sizeof dbd);
+        }
+        const float* x = xpad + idx[s] * 3 * P * P;
+        const float* zs = z + (int64_t)s * H * H * 16;
+        v16i ar[NP * NP];
+        v16f gg[NP * NP];
+        for (int c = 0; c < 16; c++)
+            for (int q = 0; q < NP * NP; q++) {
+                ar[q][c] = arg[((int64_t)s * 16 + c) * NP * NP + q];
+                gg[q][c] = g[((int64_t)s * 16 + c) * NP * NP + q];
+            }
+        v16f acc[27];
+        for (int k = 0; k < 27; k++) acc[k] = v16f{};
+        v16f bacc = {0};
+        v16f dzrow[H];
+        for (int h = 0; h < H; h++) {
+            const int ph = (h + 1) / 3;
+            for (int c0 = 0; c0 < H; c0++) {
+                const int pw = (c0 + 1) / 3;
+                const v16f zz = load16(zs + (h * H + c0) * 16);
+                v16f S = {0};
+                if (ph < NP && pw < NP) {
+                    const int q = ph * NP + pw;
+                    const v16i hit = ar[q] == (v16i{} + (h * H + c0));
+                    S = hit ? gg[q] : v16f{};
+                }
+                v16f dz = A * (S - C1) - D * (zz - mean);
+                dz = zz > 0 ? dz : v16f{};
+                bacc += dz;
+                dzrow[c0] = dz;
+            }
+            for (int i = 0; i < 3; i++)
+                for (int dy = 0; dy < 3; dy++) {
+                    const float* xr = x + i * P * P + (h + dy) * P;
+                    v16f e0 = {0}, e1 = {0}, e2 = {0}, o0 = {0}, o1 = {0}, o2 = {0};
+                    for (int c0 = 0; c0 < H; c0 += 2) {
+                        e0 += dzrow[c0] * xr[c0]; e1 += dzrow[c0] * xr[c0 + 1]; e2 += dzrow[c0] * xr[c0 + 2];
+                        o0 += dzrow[c0 + 1] * xr[c0 + 1]; o1 += dzrow[c0 + 1] * xr[c0 + 2]; o2 += dzrow[c0 + 1] * xr[c0 + 3];
+                    }
+                    acc[i * 9 + dy * 3] += e0 + o0;
+                    acc[i * 9 + dy * 3 + 1] += e1 + o1;
+                    acc[i * 9 + dy * 3 + 2] += e2 + o2;
+                }
+        }
+        for (int k = 0; k < 27; k++)
+            for (int c = 0; c < 16; c++) dWd[k][c] += acc[k][c];
+        for (int c = 0; c < 16; c++) dbd[c] += bacc[c];
+        if (s % CHUNK == CHUNK - 1 || s == B - 1) {
+            double* out = grads + (s / CHUNK) * (27 * 16 + 16);
+            for (int k = 0; k < 27; k++)
+                for (int c = 0; c < 16; c++) out[k * 16 + c] = dWd[k][c];
+            for (int c = 0; c < 16; c++) out[27 * 16 + c] = dbd[c];
+        }
+    }
+}
+
+
+// The head, forward and backward, on the pooled maps of B samples: y = pooled * alpha + shift (batch
+// norm), h = y * mask (dropout), a = avgpool2x2(h) (10 -> 5), logits = a @ Wfc^T + bfc, cross-entropy
+// with `targets`; the gradients are those of the mean loss over `total` samples (the whole batch).
+// Writes g = dL/dy (B, 16, 10, 10) and, per chunk of CHUNK samples, parts[chunk] = [sum of the losses,
+// dL/dWfc (K x 400), dL/dbfc (K), dL/dgamma = sum g * xhat (16), dL/dbeta = sum g (16)] (double).
+// Mask: bit j of the 32-bit words `bits` for element j of the samples (C order), kept units scaled
+// by `scale`; else the float mask `fmask`; else none.
+enum { MAXK = 64, FEAT = 16 * 25, MAPS = 16 * NP * NP };
+static void head(int B, int K, int total, const float* pooled, const float* alpha, const float* shift,
+                 const float* mean, const float* invstd, const int64_t* bits, const float* fmask, float scale,
+                 const float* Wfc, const float* bfc, const int64_t* targets, float* g, double* parts) {
+    static_assert(FEAT % 16 == 0, "FC width");
+    const int width = 1 + K * FEAT + K + 32;
+    float m[MAPS], h[MAPS], xh[MAPS], a[FEAT], da[FEAT], lg[MAXK], p[MAXK];
+    float dw[MAXK * FEAT], db[MAXK], sg[MAPS], sgx[MAPS];
+    double lsum = 0.0;
+    for (int s = 0; s < B; s++) {
+        if (s % CHUNK == 0) {
+            lsum = 0.0;
+            memset(dw, 0, sizeof(float) * K * FEAT);
+            memset(db, 0, sizeof db);
+            memset(sg, 0, sizeof sg);
+            memset(sgx, 0, sizeof sgx);
+        }
+        const float* ps = pooled + (int64_t)s * MAPS;
+        if (bits) {
+            const int64_t* wd = bits + (int64_t)s * (MAPS / 32);
+            for (int e = 0; e < MAPS; e++) m[e] = ((wd[e >> 5] >> (e & 31)) & 1) ? scale : 0.0f;
+        } else if (fmask) {
+            memcpy(m, fmask + (int64_t)s * MAPS, sizeof m);
+        } else {
+            for (int e = 0; e < MAPS; e++) m[e] = 1.0f;
+        }
+        for (int c = 0; c < 16; c++)
+            for (int j = 0; j < NP * NP; j++) {
+                const int e = c * NP * NP + j;
+                h[e] = (ps[e] * alpha[c] + shift[c]) * m[e];
+                xh[e] = (ps[e] - mean[c]) * invstd[c];
+            }
+        for (int c = 0; c < 16; c++)
+            for (int i = 0; i < 5; i++)
+                for (int j = 0; j < 5; j++) {
+                    const float* hh = h + c * NP * NP + 2 * i * NP + 2 * j;
+                    float sum = 0.0f;  // avg_pool2d's order: the window row by row, then / 4
+                    sum += hh[0]; sum += hh[1]; sum += hh[NP]; sum += hh[NP + 1];
+                    a[c * 25 + i * 5 + j] = sum / 4;
+                }
+        float top = -INFINITY;
+        for (int k = 0; k < K; k++) {
+            const float* wk = Wfc + (int64_t)k * FEAT;
+            v16f acc = {0};
+            for (int f = 0; f < FEAT; f += 16) acc += load16(a + f) * load16(wk + f);
+            float dot = 0.0f;
+            for (int l = 0; l < 16; l++) dot += acc[l];
+            lg[k] = dot + bfc[k];
+            if (lg[k] > top) top = lg[k];
+        }
+        double zsum = 0.0;
+        for (int k = 0; k < K; k++) { p[k] = expf(lg[k] - top); zsum += p[k]; }
+        const int y = (int)targets[s];
+        lsum += (log(zsum) + top) - lg[y];
+        for (int k = 0; k < K; k++) p[k] = (float)((p[k] / zsum - (k == y ? 1.0 : 0.0)) / total);  // dL/dlogits
+        for (int f = 0; f < FEAT; f++) da[f] = 0.0f;
+        for (int k = 0; k < K; k++) {
+            const float* wk = Wfc + (int64_t)k * FEAT;
+            float* dwk = dw + k * FEAT;
+            for (int f = 0; f < FEAT; f++) { dwk[f] += p[k] * a[f]; da[f] += p[k] * wk[f]; }
+            db[k] += p[k];
+        }
+        float* gs = g + (int64_t)s * MAPS;
+        for (int c = 0; c < 16; c++)
+            for (int i = 0; i < 5; i++)
+                for (int j = 0; j < 5; j++) {
+                    const float v = da[c * 25 + i * 5 + j] / 4;
+                    const int e = c * NP * NP + 2 * i * NP + 2 * j;
+                    gs[e] = v * m[e]; gs[e + 1] = v * m[e + 1];
+                    gs[e + NP] = v * m[e + NP]; gs[e + NP + 1] = v * m[e + NP + 1];
+                }
+        for (int e = 0; e < MAPS; e++) { sg[e] += gs[e]; sgx[e] += gs[e] * xh[e]; }
+        if (s % CHUNK == CHUNK - 1 || s == B - 1) {
+            double* out = parts + (int64_t)(s / CHUNK) * width;
+            out[0] = lsum;
+            for (int f = 0; f < K * FEAT; f++) out[1 + f] = dw[f];
+            for (int k = 0; k < K; k++) out[1 + K * FEAT + k] = db[k];
+            for (int c = 0; c < 16; c++) {
+                double t = 0.0, tx = 0.0;
+                for (int j = 0; j < NP * NP; j++) { t += sg[c * NP * NP + j]; tx += sgx[c * NP * NP + j]; }
+                out[1 + K * FEAT + K + c] = tx;
+                out[1 + K * FEAT + K + 16 + c] = t;
+            }
+        }
+    }
+}
+
+extern "C" {
+int ststnet_abi(void) { return 3; }
+int ststnet_chunk(void) { return CHUNK; }
+int ststnet_max_classes(void) { return MAXK; }
+void ststnet_forward(int H, const float* xpad, const int64_t* idx, int B, const float* W, const float* bias,
+                     const float* sgn, float* z, float* pooled, int32_t* arg, double* sums) {
+    if (H == 28) forward<28>(xpad, idx, B, W, bias, sgn, z, pooled, arg, sums);
+    else forward<30>(xpad, idx, B, W, bias, sgn, z, pooled, arg, sums);
+}
+void ststnet_head(int B, int K, int total, const float* pooled, const float* alpha, const float* shift,
+                  const float* mean, const float* invstd, const int64_t* bits, const float* fmask, float scale,
+                  const float* Wfc, const float* bfc, const int64_t* targets, float* g, double* parts) {
+    head(B, K, total, pooled, alpha, shift, mean, invstd, bits, fmask, scale, Wfc, bfc, targets, g, parts);
+}
+void ststnet_backward(int H, const float* xpad, const int64_t* idx, int B, const float* z, const int32_t* arg,
+                      const float* g, const float* A, const float* C1, const float* D, const float* mean,
+                      double* grads) {
+    if (H == 28) backward<28>(xpad, idx, B, z, arg, g, A, C1, D, mean, grads);
+    else backward<30>(xpad, idx, B, z, arg, g, A, C1, D, mean, grads);
+}
+}
+"""
+
+_lock = threading.Lock()
+_kernel: ctypes.CDLL | None = None
+_kernel_error: str | None = None
+ABI = 3
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("MESTUDIO_KERNEL_CACHE") or os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    return Path(root) / "mestudio" / "kernels"
+
+
+def _cpu_key() -> str:
+    """-march=native code must not run on another CPU: the cache key holds the CPU's flags."""
+    try:
+        flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")), "")
+    except OSError:
+        flags = ""
+    return f"{platform.machine()}|{platform.processor()}|{flags}"
+
+
+def compiler() -> str | None:
+    return os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
+
+
+def load_kernel() -> ctypes.CDLL | None:
+    """The compiled kernel (built once per source, compiler and CPU, then cached), or None when it cannot be built."""
+    global _kernel, _kernel_error
+    with _lock:
+        if _kernel is not None or _kernel_error is not None:
+            return _kernel
+        if os.environ.get("MESTUDIO_NO_KERNEL"):
+            _kernel_error = "disabled by MESTUDIO_NO_KERNEL"
+            return None
+        try:
+            _kernel = _build()
+        except Exception as exc:  # no compiler, a compiler error, a read-only cache...: the plain step
+            _kernel_error = f"{type(exc).__name__}: {exc}"
+            log.warning("STSTNet fused kernel unavailable (%s); training with the plain step.", _kernel_error)
+        return _kernel
+
+
+def kernel_error() -> str | None:
+    return _kernel_error
+
+
+def _build() -> ctypes.CDLL:
+    cxx = compiler()
+    if cxx is None:
+        raise RuntimeError("no C++ compiler (c++, g++ or clang++) on PATH")
+    flags = ["-O3", "-march=native", "-shared", "-fPIC", "-std=c++17"]
+    version = subprocess.run([cxx, "--version"], capture_output=True, text=True, check=False).stdout
+    key = hashlib.sha256("\n".join([KERNEL_SOURCE, cxx, version, *flags, _cpu_key()]).encode()).hexdigest()[:20]
+    folder = _cache_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = folder / f"ststnet-{key}.so"
+    if target.exists():
+        _check_private(target)
+    else:
+        with tempfile.TemporaryDirectory(dir=folder) as work:
+            source = Path(work) / "ststnet.cpp"
+            source.write_text(KERNEL_SOURCE)
+            built = Path(work) / "ststnet.so"
+            result = subprocess.run([cxx, *flags, "-o", str(built), str(source)], capture_output=True, text=True,
+                                    check=False)
+            if result.returncode != 0:
+                raise RuntimeError(f"{cxx} failed: {result.stderr[-2000:]}")
+            os.replace(built, target)  # atomic: concurrent builders leave one complete file
+    lib = ctypes.CDLL(str(target))
+    pointer, integer = ctypes.c_void_p, ctypes.c_int
+    lib.ststnet_abi.restype = integer
+    lib.ststnet_max_classes.restype = integer
+    lib.ststnet_chunk.restype = integer
+    lib.ststnet_forward.argtypes = [integer, pointer, pointer, integer] + [pointer] * 7
+    lib.ststnet_forward.restype = None
+    lib.ststnet_head.argtypes = [integer, integer, integer] + [pointer] * 7 + [ctypes.c_float] + [pointer] * 5
+    lib.ststnet_head.restype = None
+    lib.ststnet_backward.argtypes = [integer, pointer, pointer, integer] + [pointer] * 8
+    lib.ststnet_backward.restype = None
+    if lib.ststnet_abi() != ABI or lib.ststnet_chunk() != CHUNK:
+        raise RuntimeError("stale kernel in the cache")
+    return lib
+
+
+def _check_private(path: Path) -> None:
+    """Load only a library this user built: owned by us, writable by nobody else (the folder too)."""
+    for item in (path, path.parent):
+        info = item.stat()
+        if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
+            raise RuntimeError(f"{item} is not private to this user (owner or group/other write): not loaded")
+
+
+def _address(array: np.ndarray) -> int:
+    return array.__array_interface__["data"][0]
+
+
+class FusedSTSTNet:
+    """One STSTNet training step on a fixed training set, fused: `step(batch)` computes the
+    loss of the samples `batch` (indices into x / y), leaves every parameter's gradient in `.grad` and
+    updates the batch-norm running statistics, exactly as
+
+        loss = F.cross_entropy(model(x[batch], generator), y[batch]); loss.backward()
+
+    does (the same dropout draws from `generator`), up to float rounding.
+
+    backend: "c" (the kernel; an error when it cannot be built), "torch" (the same fused maths on torch
+    ops: an independent check of the kernel, slower than the plain model), or "auto" (the kernel when
+    it can be built, else the plain model's own step). threads > 1 splits each batch's chunks over
+    worker threads; the result does not depend on the thread count (partial sums per chunk of CHUNK
+    samples, added in order).
+    """
+
+    def __init__(self, model: STSTNet, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None, *,
+                 backend: str = "auto", threads: int = 1, max_batch: int | None = None):
+        if backend not in ("auto", "c", "torch"):
+            raise ValueError(f"backend {backend!r}: choose 'auto', 'c' or 'torch'")
+        self.model = model
+        self.generator = generator
+        self.side = 28 + 2 * model.padding - 2  # conv output side: 28 or 30
+        self.xpad = F.pad(x.detach().to(torch.float32), (model.padding,) * 4).contiguous()
+        self._crop = slice(model.padding, model.padding + 28)
+        self.y = y.detach().to(torch.int64).contiguous()
+        self.kernel = load_kernel() if backend in ("auto", "c") else None
+        if backend == "c" and self.kernel is None:
+            raise RuntimeError(f"the fused kernel cannot be built: {kernel_error()}")
+        n_classes = model.fc.out_features
+        if self.kernel is not None and n_classes > self.kernel.ststnet_max_classes():
+            self.kernel = None  # the kernel's head holds at most 64 classes
+        self.backend = "c" if self.kernel is not None else ("torch" if backend == "torch" else "plain")
+        self.threads = max(1, int(threads))
+        self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 and self.kernel is not None else None
+        if self.kernel is not None:
+            size = int(max_batch or len(self.y))
+            self._xnp = self.xpad.numpy()
+            self._z = np.empty((size, self.side, self.side, CHANNELS), np.float32)
+            self._pooled = np.empty((size, CHANNELS, POOLED, POOLED), np.float32)
+            self._arg = np.empty((size, CHANNELS, POOLED, POOLED), np.int32)
+            self._g = np.empty((size, CHANNELS, POOLED, POOLED), np.float32)
+            self._addresses = {name: _address(getattr(self, f"_{name}"))
+                               for name in ("xnp", "z", "pooled", "arg", "g")}
+            self._addresses["x"] = self._addresses.pop("xnp")
+            self._ynp = self.y.numpy()
+            # numpy views of the parameters, running statistics and persistent gradient tensors (the
+            # optimizer updates the parameters in place): no torch dispatch for 16-number arithmetic
+            branches = model.branches()
+            self._widths = [conv.out_channels for conv, _ in branches]
+            self._param_views = [[t.detach().numpy() for t in (conv.weight, conv.bias, bn.weight, bn.bias)]
+                                 for conv, bn in branches]
+            self._stat_views = [(bn.running_mean.numpy(), bn.running_var.numpy(), bn.num_batches_tracked.numpy(),
+                                 bn.momentum) for _, bn in branches]
+            self._grad_of = {id(t): torch.zeros_like(t, memory_format=torch.contiguous_format)
+                             for t in model.parameters()}
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- the three branches as one 16-filter layer ------------------------------------------------------
+    def merged(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        branches = self.model.branches()
+        return (torch.cat([conv.weight for conv, _ in branches]), torch.cat([conv.bias for conv, _ in branches]),
+                torch.cat([bn.weight for _, bn in branches]), torch.cat([bn.bias for _, bn in branches]))
+
+    def step(self, batch: torch.Tensor) -> torch.Tensor:
+        if self.backend == "plain":
+            loss = F.cross_entropy(self.model(self.xpad[batch][..., self._crop, self._crop], self.generator),
+                                   self.y[batch])
+            loss.backward()
+            return loss.detach()
+        if self.kernel is None:
+            loss = F.cross_entropy(self.forward(batch, self.generator), self.y[batch])
+            loss.backward()
+            return loss.detach()
+        return self._kernel_step(batch, self.generator)
+
+    __call__ = step
+
+    def forward(self, batch: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """Training-mode logits through the torch implementation of the fused block (autograd)."""
+        weight, bias, gamma, beta = self.merged()
+        maps = _FusedFunction.apply(weight, bias, gamma, beta, self, batch)
+        return self.model.head(maps, generator)
+
+    # -- the kernel step ----------------------------------------------------------------------------------
+    def _spans(self, count: int) -> list[tuple[int, int]]:
+        """Sample ranges for the worker threads, on chunk boundaries (the partial sums are per chunk)."""
+        chunks = -(-count // CHUNK)
+        per = -(-chunks // min(self.threads, chunks))
+        return [(k * CHUNK, min(count, (k + per) * CHUNK)) for k in range(0, chunks, per)]
+
+    def _run(self, function, count: int) -> None:
+        spans = self._spans(count)
+        if self._pool is None or len(spans) == 1:
+            for span in spans:
+                function(*span)
+        else:
+            list(self._pool.map(lambda span: function(*span), spans))
+
+    def _kernel_step(self, batch: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        model, lib, side = self.model, self.kernel, self.side
+        count = len(batch)
+        if count > len(self._z):
+            raise ValueError(f"batch of {count} larger than the buffers ({len(self._z)})")
+        n = count * side * side
+        n_chunks = -(-count // CHUNK)
+        index = np.ascontiguousarray(batch.numpy(), dtype=np.int64)
+        views = self._param_views
+        weight = np.concatenate([v[0].reshape(-1, 27) for v in views])
+        bias, gamma, beta = (np.concatenate([v[k] for v in views]) for k in (1, 2, 3))
+        w = np.ascontiguousarray(weight.T)
+        sign = np.where(gamma < 0, np.float32(-1), np.float32(1)).astype(np.float32)
+        plane, cell = side * side * CHANNELS, CHANNELS * POOLED * POOLED
+        x, z, pooled, arg, g = (self._addresses[k] for k in ("x", "z", "pooled", "arg", "g"))
+        at = _address
+
+        sums = np.empty((n_chunks, 2, CHANNELS))
+        a_index, a_w, a_bias, a_sign, a_sums = at(index), at(w), at(bias), at(sign), at(sums)
+        self._run(lambda start, stop: lib.ststnet_forward(
+            side, x, a_index + 8 * start, stop - start, a_w, a_bias, a_sign, z + 4 * start * plane,
+            pooled + 4 * start * cell, arg + 4 * start * cell, a_sums + 8 * 2 * CHANNELS * (start // CHUNK)), count)
+        total = sums.sum(axis=0)
+        mean64 = total[0] / n
+        var64 = np.maximum(total[1] / n - mean64 * mean64, 0.0)
+        self._update_running_stats(mean64, var64, n)
+        mean = mean64.astype(np.float32)
+        invstd = (1.0 / np.sqrt(var64 + model.bn1.eps)).astype(np.float32)
+        alpha = invstd * gamma  # as PyTorch's CPU batch norm: y = x * alpha + (beta - mean * alpha), in float
+        shift = (beta - mean * alpha).astype(np.float32)
+
+        p = model.p
+        bits = fmask = None
+        if p == 0.5:  # exactly the draw dropout_mask makes for this shape; the kernel unpacks the bits
+            bits = torch.randint(0, 1 << 32, ((count * cell + 31) // 32,), dtype=torch.int64,
+                                 generator=generator).numpy()
+        elif p > 0:
+            fmask = dropout_mask((count, CHANNELS, POOLED, POOLED), p, generator).numpy()
+        scale = np.float32(1.0 / (1.0 - p)) if p < 1 else np.float32(0.0)
+        fc_w, fc_b = model.fc.weight.detach().numpy(), model.fc.bias.detach().numpy()
+        classes = fc_w.shape[0]
+        targets = self._ynp[index]
+        width = 1 + classes * 400 + classes + 2 * CHANNELS
+        parts = np.empty((n_chunks, width))
+        vectors = [at(v) for v in (alpha, shift, mean, invstd)]
+        a_bits = None if bits is None else at(bits)
+        a_fmask = None if fmask is None else at(fmask)
+        a_fcw, a_fcb, a_targets, a_parts = at(fc_w), at(fc_b), at(targets), at(parts)
+        self._run(lambda start, stop: lib.ststnet_head(
+            stop - start, classes, count, pooled + 4 * start * cell, *vectors,
+            None if a_bits is None else a_bits + 8 * (start * cell // 32),
+            None if a_fmask is None else a_fmask + 4 * start * cell, scale, a_fcw, a_fcb, a_targets + 8 * start,
+            g + 4 * start * cell, a_parts + 8 * width * (start // CHUNK)), count)
+        summed = parts.sum(axis=0)
+        loss = summed[0] / count
+        d_fc_w = summed[1:1 + classes * 400].reshape(classes, 400)
+        d_fc_b = summed[1 + classes * 400:1 + classes * 401]
+        d_gamma = summed[1 + classes * 401:1 + classes * 401 + CHANNELS]
+        d_beta = summed[1 + classes * 401 + CHANNELS:]
+
+        a = (gamma * invstd).astype(np.float64)
+        coefficients = [np.ascontiguousarray(v, dtype=np.float32) for v in
+                        (a, d_beta / n, a * invstd.astype(np.float64) * d_gamma / n, mean)]
+        a_coefficients = [at(v) for v in coefficients]
+        grads = np.empty((n_chunks, 27 * CHANNELS + CHANNELS))
+        a_grads = at(grads)
+        self._run(lambda start, stop: lib.ststnet_backward(
+            side, x, a_index + 8 * start, stop - start, z + 4 * start * plane, arg + 4 * start * cell,
+            g + 4 * start * cell, *a_coefficients, a_grads + 8 * (27 * CHANNELS + CHANNELS) * (start // CHUNK)),
+            count)
+        summed_grads = grads.sum(axis=0)
+        d_w = summed_grads[:27 * CHANNELS].reshape(27, CHANNELS).T.reshape(CHANNELS, 3, 3, 3)
+        d_b = summed_grads[27 * CHANNELS:]
+        offset = 0
+        for (conv, bn), width in zip(model.branches(), self._widths):
+            part = slice(offset, offset + width)
+            for parameter, value in ((conv.weight, d_w[part]), (conv.bias, d_b[part]), (bn.weight, d_gamma[part]),
+                                     (bn.bias, d_beta[part])):
+                self._set_grad(parameter, value)
+            offset += width
+        self._set_grad(model.fc.weight, d_fc_w)
+        self._set_grad(model.fc.bias, d_fc_b)
+        return torch.tensor(loss, dtype=torch.float32)
+
+    def _set_grad(self, parameter: torch.Tensor, value: np.ndarray) -> None:
+        """parameter.grad = value, in a tensor kept for the purpose (accumulated when a gradient is there)."""
+        if parameter.grad is None:
+            grad = self._grad_of[id(parameter)]
+            grad.numpy()[...] = value.reshape(grad.shape)
+            parameter.grad = grad
+        else:
+            parameter.grad.add_(torch.from_numpy(np.asarray(value, dtype=np.float32).reshape(parameter.shape)))
+
+    def _update_running_stats(self, mean64: np.ndarray, var64: np.ndarray, n: int) -> None:
+        """As nn.BatchNorm2d in training mode (momentum, unbiased variance), on numpy views of the buffers."""
+        mean64 = mean64.astype(np.float32).astype(np.float64)  # PyTorch keeps the batch mean in float first
+        unbiased = var64 * n / max(n - 1, 1)
+        offset = 0
+        for (running_mean, running_var, tracked, momentum), width in zip(self._stat_views, self._widths):
+            part = slice(offset, offset + width)
+            running_mean[...] = momentum * mean64[part] + (1 - momentum) * running_mean.astype(np.float64)
+            running_var[...] = momentum * unbiased[part] + (1 - momentum) * running_var.astype(np.float64)
+            tracked += 1
+            offset += width
+
+    # -- the torch implementation of the two passes (fallback, and the kernel's independent check) ---------
+    def first_pass(self, batch, weight, bias, sign):
+        z = F.conv2d(self.xpad[batch], weight, bias)
+        r = torch.relu(z)
+        view = (1, -1, 1, 1)
+        pooled, arg = F.max_pool2d(r * sign.view(view), 3, 3, padding=1, return_indices=True)
+        r64 = r.double()
+        return z, pooled * sign.view(view), arg, r64.sum((0, 2, 3)), (r64 * r64).sum((0, 2, 3))
+
+    def second_pass(self, batch, z, arg, grad, a, c1, d, mean, weight_shape):
+        count, side = len(batch), self.side
+        scattered = torch.zeros((count, CHANNELS, side * side), dtype=grad.dtype)
+        scattered.scatter_(2, arg.flatten(2), grad.flatten(2))
+        view = (1, -1, 1, 1)
+        dz = a.view(view) * (scattered.view(count, CHANNELS, side, side) - c1.view(view)) \
+            - d.view(view) * (z - mean.view(view))
+        dz = torch.where(z > 0, dz, torch.zeros((), dtype=dz.dtype))
+        dw = torch.nn.grad.conv2d_weight(self.xpad[batch], weight_shape, dz)
+        return dw, dz.double().sum((0, 2, 3)).float()
+
+
+
+class _FusedFunction(torch.autograd.Function):
+    """conv -> ReLU -> batch norm (training mode, running statistics updated) -> max-pool, in torch ops."""
+
+    @staticmethod
+    def forward(ctx, weight, bias, gamma, beta, block: FusedSTSTNet, batch: torch.Tensor):
+        n = len(batch) * block.side * block.side
+        sign = torch.where(gamma < 0, -1.0, 1.0).to(torch.float32)
+        z, pooled, arg, total, squares = block.first_pass(batch, weight, bias, sign)
+        mean64 = total / n
+        var64 = torch.clamp(squares / n - mean64 * mean64, min=0.0)
+        _update_running_stats(block.model, mean64, var64, n)
+        eps = block.model.bn1.eps
+        mean, invstd = mean64.float(), (1.0 / torch.sqrt(var64 + eps)).float()
+        alpha = invstd * gamma
+        shift = beta - mean * alpha
+        out = pooled * alpha.view(1, -1, 1, 1) + shift.view(1, -1, 1, 1)
+        ctx.block, ctx.batch, ctx.n, ctx.weight_shape = block, batch, n, weight.shape
+        ctx.save_for_backward(z, pooled, arg, mean, invstd, gamma)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        z, pooled, arg, mean, invstd, gamma = ctx.saved_tensors
+        view = (1, -1, 1, 1)
+        xhat = (pooled - mean.view(view)) * invstd.view(view)
+        g64 = grad.double()
+        dbeta64 = g64.sum((0, 2, 3))
+        dgamma64 = (g64 * xhat.double()).sum((0, 2, 3))
+        a = (gamma * invstd).double()
+        c1 = dbeta64 / ctx.n
+        d = a * invstd.double() * dgamma64 / ctx.n
+        dw, db = ctx.block.second_pass(ctx.batch, z, arg, grad, a.float(), c1.float(), d.float(), mean,
+                                       ctx.weight_shape)
+        return dw, db, dgamma64.float(), dbeta64.float(), None, None
+
+
+def _update_running_stats(model: STSTNet, mean64: torch.Tensor, var64: torch.Tensor, n: int) -> None:
+    """As nn.BatchNorm2d in training mode (momentum 0.1, unbiased variance), per branch."""
+    mean64 = mean64.float().double()  # PyTorch keeps the batch mean in the parameter type first
+    unbiased = var64 * n / max(n - 1, 1)
+    offset = 0
+    with torch.no_grad():
+        for _, bn in model.branches():
+            width = bn.num_features
+            m = bn.momentum
+            part = slice(offset, offset + width)
+            bn.running_mean.copy_(m * mean64[part] + (1 - m) * bn.running_mean.double())
+            bn.running_var.copy_(m * unbiased[part] + (1 - m) * bn.running_var.double())
+            bn.num_batches_tracked.add_(1)
+            offset += width

@@ -1,0 +1,307 @@
+"""What STSTNet and OFF-ApexNet share as plugins: maps per segment, standardisation, a fixed
+number of epochs, checkpoints of tensors only, softmax probabilities per segment.
+
+Importing this module loads neither torch nor OpenCV (the registry imports every plugin in web
+processes); both are imported inside the methods.
+
+Per sample (one labelled event, or one segment to recognise): the flow maps of the segment
+(mlbackend.nets.maps), computed once per clip and segment and cached in memory for the call
+(or, under mlbackend.nets.fast.loso_fast, once for a whole leave-one-subject-out run: the maps
+of a clip do not depend on the fold). Per fit: each channel standardised by the training set's
+mean and standard deviation (kept in the checkpoint), a network initialised from `seed`,
+trained for `epochs` epochs. Honest protocol: nothing of a test subject picks anything; the
+optional early stopping (`val_subjects` > 0 with `patience` > 0) watches a validation set of
+whole *training* subjects drawn from `seed`, and those subjects are then left out of training.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
+from mlbackend.contract import (
+    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, PredictedEvent, Progress, Segment,
+)
+
+FORMAT = 1
+MAP_KEYS = ("flow", "stabilise", "remove_global")
+COMMON_DEFAULTS = {
+    "epochs": 800,
+    "batch_size": 256,
+    "lr": 5e-5,
+    "flow": "tvl1",  # mlbackend.vision.flow method, onset -> apex
+    "stabilise": True,  # undo the head's translation before the flow
+    "remove_global": True,  # subtract the median flow after it
+    "dropout": 0.5,
+    "threads": 1,  # torch threads during fit (1: fastest on 2 shared cores, and the same floats anywhere)
+    "val_subjects": 0,  # > 0: that many training subjects (drawn from the seed) form a validation set
+    "patience": 0,  # > 0 with val_subjects: early stopping on the validation loss, best epoch restored
+}
+SPOT_FLOW = "dis"  # the flow of the motion curve that spots a segment when a clip comes without one
+
+
+class FlowNetPlugin(Plugin):
+    """Base class: subclasses set name, version, description, DEFAULTS, CHANNELS and build_model/train_model."""
+
+    capabilities = frozenset({EMOTION})
+    requires = ("cv2", "torch")
+    DEFAULTS: ClassVar[dict] = COMMON_DEFAULTS
+    CHANNELS: ClassVar[tuple[int, ...]] = (0, 1, 2)  # which of (u, v, strain) the network reads
+
+    def __init__(self, *, labels: Sequence[str] = (), aus: Sequence[int] = (), params: dict | None = None):
+        super().__init__(labels=labels, aus=aus, params=params)
+        self._shared: dict | None = None
+        self._shared_lock = threading.Lock()
+
+    @property
+    def fold_parallel(self) -> bool:
+        """The shared evaluator hands the run to mlbackend.nets.fast.loso_fast; `fast: false` keeps the plain loop."""
+        return self.settings().get("fast", True)
+
+    # -- parameters ---------------------------------------------------------------------------------
+    def settings(self) -> dict:
+        unknown = set(self.params) - set(self.DEFAULTS)
+        if unknown:
+            raise PluginError(f"{self.name} does not know the parameters {sorted(unknown)}; "
+                              f"it takes {sorted(self.DEFAULTS)}.")
+        params = {**self.DEFAULTS, **self.params}
+        for key, default in self.DEFAULTS.items():
+            value = params[key]
+            try:
+                if isinstance(default, bool):
+                    if isinstance(value, str):
+                        value = value.strip().lower() in ("1", "true", "yes", "on")
+                    params[key] = bool(value)
+                elif isinstance(default, int):
+                    params[key] = int(value)
+                elif isinstance(default, float):
+                    params[key] = float(value)
+                else:
+                    params[key] = str(value)
+            except (TypeError, ValueError):
+                raise PluginError(f"{self.name}: parameter {key}={value!r} is not a {type(default).__name__}.") from None
+        if params["epochs"] < 1 or params["batch_size"] < 2 or params["lr"] <= 0:
+            raise PluginError(f"{self.name}: epochs >= 1, batch_size >= 2 and lr > 0, please.")
+        if not 0 <= params["dropout"] < 1:
+            raise PluginError(f"{self.name}: dropout is a probability below 1.")
+        from mlbackend.vision import FLOW_METHODS
+
+        if params["flow"] not in FLOW_METHODS:
+            raise PluginError(f"{self.name}: flow {params['flow']!r} unknown; choose from {sorted(FLOW_METHODS)}.")
+        return params
+
+    # -- maps ---------------------------------------------------------------------------------------
+    def share_cache(self, cache: dict) -> None:
+        """Use `cache` for the maps of every call from now on (loso_fast: one cache for all folds)."""
+        self._shared = cache
+
+    def segment_maps(self, faces, clip: ClipInput, segment: Segment, params: dict) -> np.ndarray:
+        """(3, 28, 28) u, v, strain of one segment. Tests override this to inject precomputed maps."""
+        from mlbackend.nets.maps import flow_maps
+
+        return flow_maps(faces, segment, method=params["flow"], stabilise=params["stabilise"],
+                         remove_global=params["remove_global"])
+
+    @staticmethod
+    def cache_key(clip: ClipInput, segment: Segment, params: dict) -> tuple:
+        return (clip.dataset, clip.subject, clip.clip_id, segment.onset, segment.apex, segment.offset,
+                *(params[k] for k in MAP_KEYS))
+
+    def maps(self, items: Sequence[tuple[ClipInput, Segment]], params: dict,
+             progress: Progress | None = None) -> np.ndarray:
+        """(n, 3, 28, 28) maps of (clip, segment) pairs, each computed once (per call, or per shared cache)."""
+        from mlbackend.vision import FaceFrames
+
+        cache = self._shared if self._shared is not None else {}
+        out, faces_of = [], {}
+        for done, (clip, segment) in enumerate(items, start=1):
+            key = self.cache_key(clip, segment, params)
+            maps = cache.get(key)
+            if maps is None:
+                faces = faces_of.get(id(clip))
+                if faces is None:
+                    faces_of.clear()  # one clip's frames cached at a time
+                    faces = faces_of[id(clip)] = FaceFrames(clip, 128)
+                maps = np.asarray(self.segment_maps(faces, clip, segment, params), dtype=np.float32)
+                if maps.shape != (3, 28, 28):
+                    raise PluginError(f"{self.name}: maps of shape {maps.shape}, expected (3, 28, 28).")
+                with self._shared_lock:
+                    cache[key] = maps
+            out.append(maps)
+            if progress is not None and (done % 10 == 0 or done == len(items)):
+                progress(done / len(items), f"flow maps {done}/{len(items)}")
+        return np.stack(out) if out else np.zeros((0, 3, 28, 28), np.float32)
+
+    def precompute(self, items: Sequence[tuple[ClipInput, Segment]], progress: Progress | None = None) -> None:
+        self.maps(items, self.settings(), progress)
+
+    # -- training ---------------------------------------------------------------------------------------
+    def fit(self, train: Sequence[LabeledClip], *, workdir: Path, progress: Progress, device: str, seed: int) -> Path:
+        import torch
+
+        from mlbackend.nets.train import deterministic
+
+        params = self.settings()
+        torch.manual_seed(seed)
+        with deterministic(threads=params["threads"] or None):
+            return self.fit_inner(train, workdir=workdir, progress=progress, device=device, seed=seed)
+
+    def fit_inner(self, train: Sequence[LabeledClip], *, workdir: Path, progress: Progress, device: str, seed: int,
+                  should_stop: Callable[[], bool] | None = None) -> Path:
+        """fit without touching process-wide torch settings (loso_fast sets them once for all folds)."""
+        import torch
+
+        params = self.settings()
+        labels = list(self.labels) or sorted({e.emotion for c in train for e in c.events if e.emotion})
+        if not labels:
+            raise PluginError(f"{self.name} needs labelled events (an emotion per event) to train.")
+        samples = [(clip, event) for clip in train for event in clip.events if event.emotion in labels]
+        if not samples:
+            raise PluginError(f"{self.name} found no training event labelled with one of {labels}.")
+        progress(0.0, f"flow maps of {len(samples)} events")
+        started = time.monotonic()
+        maps = self.maps([(clip.clip, event.segment) for clip, event in samples], params,
+                         lambda f, m: progress(0.3 * f, m))
+        maps_seconds = time.monotonic() - started
+        maps = maps[:, list(self.CHANNELS)]
+        targets = np.asarray([labels.index(event.emotion) for _, event in samples], dtype=np.int64)
+        subjects = np.asarray([clip.clip.subject for clip, _ in samples])
+        held = self._validation_subjects(sorted(set(subjects)), params, seed)
+        fit_rows = ~np.isin(subjects, held)
+        mean = maps[fit_rows].mean(axis=(0, 2, 3), dtype=np.float64)
+        std = maps[fit_rows].std(axis=(0, 2, 3), dtype=np.float64)
+        std = np.where(std > 1e-8, std, 1.0)
+        x = torch.from_numpy(((maps - mean[None, :, None, None]) / std[None, :, None, None]).astype(np.float32))
+        y = torch.from_numpy(targets)
+        validation = (x[~fit_rows], y[~fit_rows]) if held else None
+        started = time.monotonic()
+        model, history = self.train_model(
+            x[fit_rows], y[fit_rows], len(labels), params, seed=seed, device=device, validation=validation,
+            progress=lambda f, m: progress(0.3 + 0.65 * f, m), should_stop=should_stop)
+        state = {
+            "format": FORMAT, "labels": labels,
+            "model": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+            "mean": torch.from_numpy(mean), "std": torch.from_numpy(std),
+            "params": {k: params[k] for k in self.DEFAULTS},
+            "n_train": int(fit_rows.sum()), "class_counts": [int((targets[fit_rows] == k).sum()) for k in range(len(labels))],
+            "validation_subjects": list(held), "seed": int(seed),
+            "history": {"epochs": int(history["epochs"]), "best_epoch": history.get("best_epoch"),
+                        "final_loss": float(history["loss"][-1]) if history["loss"] else None,
+                        "trainer": history.get("trainer", ""), "train_seconds": round(time.monotonic() - started, 3),
+                        "maps_seconds": round(maps_seconds, 3)},
+        }
+        checkpoint = write_checkpoint(Path(workdir) / f"{self.name}.pt", state)
+        self.load(checkpoint, device=device)
+        progress(1.0, f"trained {history['epochs']} epochs ({history.get('trainer', '')})")
+        return checkpoint
+
+    @staticmethod
+    def _validation_subjects(subjects: list[str], params: dict, seed: int) -> list[str]:
+        count = params["val_subjects"]
+        if count <= 0:
+            return []
+        if count >= len(subjects):
+            raise PluginError(f"val_subjects={count} leaves no training subject out of {len(subjects)}.")
+        rng = np.random.default_rng([seed, 7919])  # its own stream: the torch generator's draws are unchanged
+        return sorted(rng.choice(subjects, size=count, replace=False).tolist())
+
+    def build_model(self, n_classes: int, params: dict):
+        raise NotImplementedError
+
+    def train_model(self, x, y, n_classes: int, params: dict, *, seed: int, device: str, validation,
+                    progress: Progress, should_stop) -> tuple:
+        """(trained model on the CPU, history dict): the plain loop; STSTNet adds the fused path."""
+        import torch
+
+        from mlbackend.nets.models import default_init
+        from mlbackend.nets.train import TrainConfig, plain_step, train_epochs
+
+        generator = torch.Generator().manual_seed(seed)
+        model = self.build_model(n_classes, params)
+        default_init(model, generator)
+        model.to(device)
+        config = TrainConfig(params["epochs"], params["batch_size"], params["lr"], params["patience"])
+        history = train_epochs(model, len(y), plain_step(model, x.to(device), y.to(device), generator), config,
+                               generator, progress=progress, should_stop=should_stop,
+                               validation=validation_loss(model, validation, device))
+        history["trainer"] = "plain"
+        return model.cpu(), history
+
+    # -- inference --------------------------------------------------------------------------------------
+    def load(self, checkpoint: Path, *, device: str) -> None:
+        state = read_checkpoint(checkpoint, device="cpu")
+        if state.get("format") != FORMAT or "model" not in state:
+            raise PluginError(f"{checkpoint} is not a {self.name} checkpoint of format {FORMAT}.")
+        self.labels = tuple(state["labels"])
+        params = {**self.DEFAULTS, **state["params"]}
+        model = self.build_model(len(self.labels), params)
+        model.load_state_dict(state["model"])
+        model.eval()
+        self._model, self._device = model.to(device), device
+        self._mean = state["mean"].numpy()
+        self._std = state["std"].numpy()
+        self._loaded_params = params
+        self.state = state
+        self.model_version = model_version(self.name, self.version, checkpoint)
+
+    def probabilities(self, maps: np.ndarray) -> np.ndarray:
+        """Softmax probabilities (n, labels) of raw (n, 3, 28, 28) maps."""
+        import torch
+
+        from mlbackend.nets.train import predict_proba
+
+        if not hasattr(self, "_model"):
+            raise PluginError(f"{self.name}: call load(checkpoint) (or fit) before predict.")
+        maps = maps[:, list(self.CHANNELS)]
+        x = (maps - self._mean[None, :, None, None]) / self._std[None, :, None, None]
+        x = torch.from_numpy(x.astype(np.float32)).to(self._device)
+        return predict_proba(self._model, x).cpu().double().numpy()
+
+    def _segments(self, clip: ClipInput) -> tuple[Segment, ...]:
+        if clip.segments:
+            return clip.segments
+        from mlbackend.vision import FaceFrames
+        from mlbackend.vision.motion import motion_curve, smooth, smoothing_window, spot_intervals
+
+        faces = FaceFrames(clip, 128)
+        curve = smooth(motion_curve(faces, method=SPOT_FLOW), smoothing_window(clip.fps))
+        (interval,) = spot_intervals(curve, 0.3, max_events=1)
+        return (Segment(interval.onset, interval.apex, interval.offset),)
+
+    def predict(self, clips: Sequence[ClipInput]) -> list[ClipPrediction]:
+        if not hasattr(self, "_model"):
+            raise PluginError(f"{self.name}: call load(checkpoint) (or fit) before predict.")
+        params = self._loaded_params
+        wanted = [(clip, self._segments(clip)) for clip in clips]
+        items = [(clip, segment) for clip, segments in wanted for segment in segments]
+        probs = self.probabilities(self.maps(items, params)) if items else np.zeros((0, len(self.labels)))
+        predictions, row = [], 0
+        for clip, segments in wanted:
+            events = []
+            for segment in segments:
+                p = probs[row]
+                row += 1
+                events.append(PredictedEvent(
+                    onset=segment.onset, apex=segment.apex, offset=segment.offset, score=float(p.max()),
+                    emotion_probs={label: float(v) for label, v in zip(self.labels, p)},
+                ))
+            score = float(np.mean([e.score for e in events])) if events else 0.0
+            predictions.append(ClipPrediction(clip_id=clip.clip_id, events=tuple(events), score=score,
+                                              model_version=self.model_version))
+        return predictions
+
+
+def validation_loss(model, validation, device: str):
+    """A callable: cross-entropy of the model (eval mode) on the validation maps, or None without any."""
+    if validation is None:
+        return None
+    import torch.nn.functional as F
+
+    x_val, y_val = validation[0].to(device), validation[1].to(device)
+    return lambda: F.cross_entropy(model(x_val), y_val)

@@ -1,0 +1,118 @@
+"""The fused STSTNet step against the plain model: same loss, gradients, running statistics, training."""
+
+import pytest
+import torch
+
+from mlbackend.nets import fused
+from mlbackend.nets.fused import FusedSTSTNet, load_kernel
+from mlbackend.nets.models import STSTNet, default_init
+from mlbackend.nets.train import TrainConfig, plain_step, predict_proba, train_epochs
+
+BACKENDS = ["c", "torch"]
+
+
+def backend_or_skip(backend):
+    if backend == "c" and load_kernel() is None:
+        pytest.skip(f"no C++ compiler for the fused kernel: {fused.kernel_error()}")
+    return backend
+
+
+def data(n=90, seed=0, constant=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 3, 28, 28, generator=g)
+    x[:constant] = 0.0  # constant inputs: ties in every pooling window (first maximum wins)
+    return x, torch.randint(0, 3, (n,), generator=g)
+
+
+def twin_models(padding, dropout=0.5, negative_gamma=True):
+    model = STSTNet(3, padding=padding, dropout=dropout)
+    default_init(model, torch.Generator().manual_seed(3))
+    if negative_gamma:  # min-pooling path: a negative batch-norm scale turns the max-pool into a min-pool
+        with torch.no_grad():
+            model.bn2.weight[1] = -0.7
+            model.bn3.weight[0] = -1.3
+    twin = STSTNet(3, padding=padding, dropout=dropout)
+    twin.load_state_dict(model.state_dict())
+    return model.train(), twin.train()
+
+
+def relative(a, b):
+    return ((a - b).abs().max() / b.abs().max().clamp_min(1e-12)).item()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("padding,dropout", [(1, 0.5), (2, 0.5), (1, 0.3), (1, 0.0)])
+def test_one_step_equals_the_plain_model(backend, padding, dropout):
+    backend_or_skip(backend)
+    x, y = data(constant=4)
+    batch = torch.randperm(len(y), generator=torch.Generator().manual_seed(1))[:70]
+    plain, twin = twin_models(padding, dropout)
+    loss_plain = plain_step(plain, x, y, torch.Generator().manual_seed(9))(batch)
+    loss_fused = FusedSTSTNet(twin, x, y, torch.Generator().manual_seed(9), backend=backend)(batch)
+    assert loss_fused.item() == pytest.approx(loss_plain.item(), abs=1e-6)
+    for (name, a), b in zip(plain.named_parameters(), twin.parameters()):
+        assert relative(b.grad, a.grad) < 1e-4, name
+    for (name, a), b in zip(plain.named_buffers(), twin.buffers()):
+        assert torch.allclose(a.float(), b.float(), rtol=1e-6, atol=1e-7), name
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_training_follows_the_plain_loop(backend):
+    """Same seed: same initial weights, batches and dropout masks; only float rounding differs."""
+    backend_or_skip(backend)
+    x, y = data(120, seed=2)
+    x_test, _ = data(30, seed=3)
+    results = []
+    for fast in (False, True):
+        generator = torch.Generator().manual_seed(5)
+        model = STSTNet(3)
+        default_init(model, generator)
+        step = FusedSTSTNet(model, x, y, generator, backend=backend) if fast else plain_step(model, x, y, generator)
+        history = train_epochs(model, len(y), step, TrainConfig(epochs=15, batch_size=50, lr=1e-3), generator)
+        results.append((predict_proba(model, x_test), history["loss"], model.state_dict()))
+    (p_plain, l_plain, s_plain), (p_fast, l_fast, s_fast) = results
+    assert torch.allclose(p_fast, p_plain, atol=1e-5)
+    assert l_fast == pytest.approx(l_plain, rel=1e-5)
+    for name in s_plain:
+        assert torch.allclose(s_fast[name].float(), s_plain[name].float(), atol=1e-5), name
+
+
+def test_the_result_does_not_depend_on_the_thread_count():
+    backend_or_skip("c")
+    x, y = data(150, seed=4)
+    states = []
+    for threads in (1, 2):
+        generator = torch.Generator().manual_seed(1)
+        model = STSTNet(3)
+        default_init(model, generator)
+        with FusedSTSTNet(model, x, y, generator, backend="c", threads=threads) as step:
+            train_epochs(model, len(y), step, TrainConfig(epochs=3, batch_size=100), generator)
+        states.append(model.state_dict())
+    for name in states[0]:
+        assert torch.equal(states[0][name], states[1][name]), name
+
+
+def test_auto_falls_back_to_the_plain_step_without_a_kernel(monkeypatch):
+    monkeypatch.setattr(fused, "load_kernel", lambda: None)
+    x, y = data(20)
+    plain, twin = twin_models(1)
+    step = FusedSTSTNet(twin, x, y, torch.Generator().manual_seed(2), backend="auto")
+    assert step.backend == "plain"
+    batch = torch.arange(10)
+    loss = step(batch)
+    reference = plain_step(plain, x, y, torch.Generator().manual_seed(2))(batch)
+    assert torch.equal(loss, reference)  # the very same computation
+    assert all(torch.equal(a.grad, b.grad) for a, b in zip(plain.parameters(), twin.parameters()))
+    with pytest.raises(RuntimeError):
+        FusedSTSTNet(twin, x, y, None, backend="c")
+
+
+def test_the_kernel_is_built_once_into_the_cache(tmp_path, monkeypatch):
+    backend_or_skip("c")
+    monkeypatch.setenv("MESTUDIO_KERNEL_CACHE", str(tmp_path))
+    monkeypatch.setattr(fused, "_kernel", None)
+    monkeypatch.setattr(fused, "_kernel_error", None)
+    assert fused.load_kernel() is not None
+    built = list((tmp_path / "mestudio" / "kernels").glob("ststnet-*.so"))
+    assert len(built) == 1
+    assert fused.load_kernel() is fused._kernel  # loaded once per process
