@@ -2,7 +2,7 @@
 
 STSTNet on synthetic 28 x 28 maps with the shape of the MEGC2019 composite (442 samples of 68
 subjects, 3 classes; no optical flow is computed: the maps are injected), through the real
-machinery: mlbackend.evaluation.loso.loso_evaluate with the plain loop (fast=false), and
+machinery: mlbackend.evaluation.loso.loso_fold_by_fold with the plain loop (fast=false), and
 mlbackend.nets.fast.loso_fast with the fused step (fast=true). Epochs are reduced; the full run
 (68 folds x 800 epochs) is projected from the measured time per epoch and fold plus each fold's
 fixed cost (normalisation, checkpoint, prediction).
@@ -99,9 +99,9 @@ def _train_seconds(workdir: Path, name: str) -> float:
 
 def run_loso(plugin_cls, maps: dict, data, *, params: dict, fast_evaluator: bool, workers: int | None = None,
              threads: int | None = None, label: str = "") -> Run:
-    """One whole LOSO run: loso_fast (fast_evaluator) or the shared loso_evaluate, with `params`.
+    """One whole LOSO run: loso_fast (fast_evaluator) or the plain loso_fold_by_fold, with `params`.
 
-    threads: torch threads for loso_evaluate's fits (the plugin's `threads` param); loso_fast runs
+    threads: torch threads for loso_fold_by_fold's fits (the plugin's `threads` param); loso_fast runs
     `workers` folds side by side, one thread each.
     """
     from mlbackend.evaluation.loso import loso_fold_by_fold

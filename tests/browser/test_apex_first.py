@@ -1,8 +1,6 @@
 """Apex-first assist in the workspace: P on an event with an apex queues a "propose" job, the page polls for it and
 writes the proposed onset and offset into the event, which autosaves. The job runs in this process."""
 
-import time
-
 import pytest
 from playwright.sync_api import expect
 
@@ -19,14 +17,10 @@ def synthetic_clip(transactional_db, project, subject, lead, tmp_path):
     return import_synthetic_clip(project=project, subject=subject, created_by=lead, folder=tmp_path / "synthetic")
 
 
-def queued_job(**filters) -> Job:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        job = Job.objects.filter(kind=Job.Kind.PROPOSE, **filters).first()
-        if job:
-            return job
-        time.sleep(0.05)
-    raise AssertionError("no propose job was queued")
+def queued_job(page, **filters) -> Job:
+    """The page marks the proposal queued once the API answered 202, so the job row exists by then."""
+    expect(page.locator("#proposal")).to_have_attribute("data-state", "queued")
+    return Job.objects.get(kind=Job.Kind.PROPOSE, **filters)
 
 
 def test_p_proposes_onset_and_offset_from_the_apex_and_saves_them(page, login, synthetic_clip, coder):
@@ -44,7 +38,7 @@ def test_p_proposes_onset_and_offset_from_the_apex_and_saves_them(page, login, s
     expect(page.locator("#stage-note")).to_have_text(f"Proposing onset and offset around apex {TRUTH['apex']}…")
     page.keyboard.press("p")  # one at a time
     expect(page.locator("#stage-note")).to_have_text(f"Still proposing around apex {TRUTH['apex']}…")
-    job = queued_job(clip=synthetic_clip)
+    job = queued_job(page, clip=synthetic_clip)
     assert job.params == {"apex": TRUTH["apex"], "kind": "micro"} and job.created_by == coder
     assert Job.objects.filter(kind=Job.Kind.PROPOSE).count() == 1
 
@@ -94,7 +88,7 @@ def test_p_needs_an_apex_and_a_moved_apex_discards_the_answer(page, login, synth
     page.keyboard.press("a")
     expect(page.locator("#editor input[name=apex]")).to_have_value(str(TRUTH["apex"]))
     page.locator("#propose").click()
-    job = queued_job(clip=synthetic_clip)
+    job = queued_job(page, clip=synthetic_clip)
     page.keyboard.press("ArrowRight")
     page.keyboard.press("a")  # the apex moves while the job waits
     tasks.propose_interval(job.pk)

@@ -60,9 +60,9 @@ class Command(BaseCommand):
             for threads in [int(t) for t in str(options["plain_threads"]).split(",") if t.strip()]:
                 plains.append(run_loso(
                     STSTNetPlugin, maps, data, params={**base, "epochs": options["epochs_plain"], "fast": False},
-                    fast_evaluator=False, threads=threads, label=f"plain, loso_evaluate, {threads} thread(s)"))
+                    fast_evaluator=False, threads=threads, label=f"plain, fold by fold, {threads} thread(s)"))
         step = run_loso(STSTNetPlugin, maps, data, params={**base, "epochs": options["epochs_fast"], "fast": True},
-                        fast_evaluator=False, threads=1, label="fused step, loso_evaluate, 1 thread")
+                        fast_evaluator=False, threads=1, label="fused step, fold by fold, 1 thread")
         fast = run_loso(STSTNetPlugin, maps, data, params={**base, "epochs": options["epochs_fast"], "fast": True},
                         fast_evaluator=True, workers=options["workers"], label="fused step, loso_fast")
         fast.label = f"fused step, loso_fast, {fast_workers(options['workers'], options['subjects'])} workers"
@@ -82,7 +82,7 @@ class Command(BaseCommand):
             f"{1000 * fast.overhead_wall / fast.folds:.0f} ms wall (normalisation, checkpoint, prediction)")
         if not options["skip_off_apexnet"]:
             apex = run_loso(OffApexNetPlugin, maps, data, params={"epochs": 1, "batch_size": 256, "lr": 1e-4},
-                            fast_evaluator=False, threads=1, label="off_apexnet plain (loso_evaluate)")
+                            fast_evaluator=False, threads=1, label="off_apexnet plain (fold by fold)")
             out(f"off_apexnet plain (1 thread), for information: {apex.folds} folds x 1 epoch, wall {apex.wall:.1f} s, "
                 f"{apex.per_epoch_fold_ms:.0f} ms per epoch and fold; projection {FULL}: {_minutes(apex.projection())}")
         out(f"machine after: {machine()}")
