@@ -17,6 +17,13 @@ class OneHopASGIHandler(ASGIHandler):
     def load_middleware(self, is_async=False):
         super().load_middleware(is_async=False)
 
+    async def __call__(self, scope, receive, send):
+        # Stock Django opens a ThreadSensitiveContext per request: a fresh thread, only for the signal hops,
+        # since the request itself runs on a pooled thread here. The process's shared sync thread serves them.
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        await self.handle(scope, receive, send)
+
     def _respond(self, request):
         close_old_connections()
         return self.get_response(request)

@@ -8,7 +8,7 @@ def test_bench_loso_prints_times_ratio_projection_and_load():
     call_command("bench_loso", "--samples", "30", "--subjects", "5", "--epochs-plain", "1", "--epochs-fast", "2",
                  "--plain-threads", "1", stdout=out)
     text = out.getvalue()
-    for expected in ("load average", "plain, loso_evaluate, 1 thread", "fused step, loso_fast",
+    for expected in ("load average", "plain, fold by fold, 1 thread", "fused step, loso_fast",
                      "ms/epoch/fold", "projection, 68 folds x 800 epochs", "ratio per epoch and fold",
                      "off_apexnet plain"):
         assert expected in text, expected
