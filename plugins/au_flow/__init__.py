@@ -28,8 +28,9 @@ import numpy as np
 
 from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
 from mlbackend.contract import (
-    AUS, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, PredictedEvent, Progress,
+    AUS, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress,
 )
+from mlbackend.predictions import segment_predictions
 from mlbackend.registry import register
 from mlbackend.vision.segment_features import (
     FEATURE_DEFAULTS, FEATURE_KEYS, float64_tensor, segment_features, segments_or_spotted,
@@ -145,18 +146,12 @@ class AuFlowPlugin(Plugin):
             raise PluginError("au_flow: call load(checkpoint) (or fit) before predict.")
         from mlbackend.vision import FaceFrames
 
-        predictions = []
+        wanted, features = [], []
         for clip in clips:
             faces = FaceFrames(clip, self._feature_params["size"])
-            events = []
-            for segment in segments_or_spotted(clip, faces, self._feature_params["flow"]):
-                probs = self.probabilities(segment_features(faces, segment, self._feature_params))[0]
-                events.append(PredictedEvent(
-                    onset=segment.onset, apex=segment.apex, offset=segment.offset, score=float(probs.max()),
-                    au_probs={number: float(p) for number, p in zip(self._aus, probs)},
-                ))
-            score = float(np.mean([e.score for e in events])) if events else 0.0
-            predictions.append(ClipPrediction(clip_id=clip.clip_id, events=tuple(events), score=score,
-                                              model_version=self.model_version))
-        return predictions
+            segments = segments_or_spotted(clip, faces, self._feature_params["flow"])
+            wanted.append((clip, segments))
+            features.extend(segment_features(faces, segment, self._feature_params) for segment in segments)
+        probs = self.probabilities(np.vstack(features)) if features else np.zeros((0, len(self._aus)))
+        return segment_predictions(wanted, probs, names=self._aus, field="au_probs", model_version=self.model_version)
 

@@ -32,8 +32,9 @@ import numpy as np
 
 from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
 from mlbackend.contract import (
-    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, PredictedEvent, Progress,
+    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress,
 )
+from mlbackend.predictions import segment_predictions
 from mlbackend.registry import register
 from mlbackend.vision.segment_features import (
     FEATURE_DEFAULTS, FEATURE_KEYS, float64_tensor, segment_features, segments_or_spotted,
@@ -163,18 +164,12 @@ class FlowSvmPlugin(Plugin):
     def predict(self, clips: Sequence[ClipInput]) -> list[ClipPrediction]:
         if not hasattr(self, "_arrays"):
             raise PluginError("flow_svm: call load(checkpoint) (or fit) before predict.")
-        predictions = []
+        wanted, features = [], []
         for clip in clips:
             faces = FaceFrames(clip, self._feature_params["size"])
-            events = []
-            for segment in segments_or_spotted(clip, faces, self._feature_params["flow"]):
-                probs = self.probabilities(segment_features(faces, segment, self._feature_params))[0]
-                events.append(PredictedEvent(
-                    onset=segment.onset, apex=segment.apex, offset=segment.offset, score=float(probs.max()),
-                    emotion_probs={label: float(p) for label, p in zip(self.labels, probs)},
-                ))
-            score = float(np.mean([e.score for e in events])) if events else 0.0
-            predictions.append(ClipPrediction(clip_id=clip.clip_id, events=tuple(events), score=score,
-                                              model_version=self.model_version))
-        return predictions
+            segments = segments_or_spotted(clip, faces, self._feature_params["flow"])
+            wanted.append((clip, segments))
+            features.extend(segment_features(faces, segment, self._feature_params) for segment in segments)
+        probs = self.probabilities(np.vstack(features)) if features else np.zeros((0, len(self.labels)))
+        return segment_predictions(wanted, probs, names=self.labels, field="emotion_probs", model_version=self.model_version)
 

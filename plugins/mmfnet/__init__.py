@@ -41,9 +41,11 @@ from pathlib import Path
 
 import numpy as np
 
+from mlbackend.predictions import segment_predictions
+
 from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
 from mlbackend.contract import (
-    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, PredictedEvent, Progress, Segment,
+    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress, Segment,
 )
 from mlbackend.registry import register
 
@@ -303,17 +305,5 @@ class MMFNetPlugin(Plugin):
         items = [(clip, segment) for clip, segments in wanted for segment in segments]
         probs = (self.probabilities(self.maps(items, self._loaded_params)) if items
                  else np.zeros((0, len(self.labels))))
-        predictions, row = [], 0
-        for clip, segments in wanted:
-            events = []
-            for segment in segments:
-                p = probs[row]
-                row += 1
-                events.append(PredictedEvent(
-                    onset=segment.onset, apex=segment.apex, offset=segment.offset, score=float(p.max()),
-                    emotion_probs={label: float(v) for label, v in zip(self.labels, p)},
-                ))
-            score = float(np.mean([e.score for e in events])) if events else 0.0
-            predictions.append(ClipPrediction(clip_id=clip.clip_id, events=tuple(events), score=score,
-                                              model_version=self.model_version))
-        return predictions
+        return segment_predictions(wanted, probs, names=self.labels, field="emotion_probs",
+                                   model_version=self.model_version)
