@@ -16,7 +16,7 @@ the positive class on the pooled predictions, and their mean). A plugin with "au
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +113,44 @@ def timing_only(clip: LabeledClip, labels: Sequence[str], aus_only: bool = False
     return dataclasses.replace(clip.clip, segments=tuple(e.segment for e in recognisable(clip, labels, aus_only)))
 
 
+@dataclass
+class Fold:
+    index: int
+    subject: str
+    train: list[LabeledClip]
+    test: list[LabeledClip]
+    progress: Progress  # the fold's share of the run's progress
+    started: float = field(default_factory=time.monotonic)
+
+    def summary(self, **extra) -> dict:
+        return {"subject": self.subject, "n_train": len(self.train), "n_test": len(self.test), **extra,
+                "seconds": round(time.monotonic() - self.started, 3)}
+
+
+def subject_folds(data: Sequence[LabeledClip], subjects: Sequence[str], *, progress: Progress,
+                  should_stop: Callable[[], bool]) -> Iterator[Fold]:
+    """The leave-one-subject-out split every evaluator uses, with progress and cancellation between folds."""
+    span = 1.0 / len(subjects)
+    for index, subject in enumerate(subjects):
+        if should_stop():
+            raise EvaluationCancelled(f"cancelled before fold {index + 1} of {len(subjects)}")
+
+        def fold_progress(fraction: float, message: str, _index=index, _subject=subject) -> None:
+            progress((_index + 0.9 * fraction) * span, f"fold {_index + 1}/{len(subjects)} ({_subject}): {message}")
+
+        yield Fold(index, subject, [c for c in data if c.clip.subject != subject],
+                   [c for c in data if c.clip.subject == subject], fold_progress)
+        progress((index + 1) * span, f"fold {index + 1}/{len(subjects)} done")
+
+
+def fit_fold(plugin_factory: Callable[[], Plugin], fold: Fold, *, workdir: Path, device: str, seed: int) -> Plugin:
+    plugin = plugin_factory()
+    checkpoint = plugin.fit(fold.train, workdir=Path(workdir) / f"fold-{fold.index:03d}", progress=fold.progress,
+                            device=device, seed=seed)
+    plugin.load(checkpoint, device=device)
+    return plugin
+
+
 def loso_evaluate(
     plugin_factory: Callable[[], Plugin], data: Sequence[LabeledClip], *, labels: Sequence[str], workdir: Path,
     progress: Progress, device: str = "cpu", seed: int = 0, should_stop: Callable[[], bool] = lambda: False,
@@ -151,26 +189,11 @@ def loso_fold_by_fold(
     if aus_only and not scored_aus:
         raise ValueError("An AU detector needs an AU set to score.")
     result = LosoResult(labels=labels, samples=[], aus=scored_aus, emotion=not aus_only)
-    for index, subject in enumerate(subjects):
-        if should_stop():
-            raise EvaluationCancelled(f"cancelled before fold {index + 1} of {len(subjects)}")
-        started = time.monotonic()
-        train = [clip for clip in data if clip.clip.subject != subject]
-        test = [clip for clip in data if clip.clip.subject == subject]
-        fold_span = 1.0 / len(subjects)
-
-        def fold_progress(fraction: float, message: str, _index=index, _subject=subject) -> None:
-            progress((_index + 0.9 * fraction) * fold_span, f"fold {_index + 1}/{len(subjects)} ({_subject}): {message}")
-
-        plugin = plugin_factory()
-        checkpoint = plugin.fit(train, workdir=Path(workdir) / f"fold-{index:03d}", progress=fold_progress,
-                                device=device, seed=seed)
-        plugin.load(checkpoint, device=device)
-        predictions = plugin.predict([timing_only(clip, labels, aus_only) for clip in test])
-        result.samples.extend(_pool(test, predictions, labels, subject, aus_only=aus_only))
-        result.folds.append({"subject": subject, "n_train": len(train), "n_test": len(test),
-                             "seconds": round(time.monotonic() - started, 3)})
-        progress((index + 1) * fold_span, f"fold {index + 1}/{len(subjects)} done")
+    for fold in subject_folds(data, subjects, progress=progress, should_stop=should_stop):
+        plugin = fit_fold(plugin_factory, fold, workdir=workdir, device=device, seed=seed)
+        predictions = plugin.predict([timing_only(clip, labels, aus_only) for clip in fold.test])
+        result.samples.extend(_pool(fold.test, predictions, labels, fold.subject, aus_only=aus_only))
+        result.folds.append(fold.summary())
     return result
 
 

@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from mlbackend.contract import ClipPrediction, LabeledClip, Plugin, Progress
-from mlbackend.evaluation.loso import EvaluationCancelled
+from mlbackend.evaluation.loso import fit_fold, subject_folds
 
 KINDS = ("micro", "macro")
 IOU_THRESHOLD = 0.5
@@ -217,32 +217,16 @@ def spotting_loso(
     if len(subjects) < 2:
         raise ValueError("Leave-one-subject-out needs videos of at least two subjects.")
     result = SpottingLosoResult(videos=[])
-    for index, subject in enumerate(subjects):
-        if should_stop():
-            raise EvaluationCancelled(f"cancelled before fold {index + 1} of {len(subjects)}")
-        started = time.monotonic()
-        train = [clip for clip in data if clip.clip.subject != subject]
-        test = [clip for clip in data if clip.clip.subject == subject]
-        fold_span = 1.0 / len(subjects)
-
-        def fold_progress(fraction: float, message: str, _index=index, _subject=subject) -> None:
-            progress((_index + 0.9 * fraction) * fold_span,
-                     f"fold {_index + 1}/{len(subjects)} ({_subject}): {message}")
-
-        plugin = plugin_factory()
-        checkpoint = plugin.fit(train, workdir=Path(workdir) / f"fold-{index:03d}", progress=fold_progress,
-                                device=device, seed=seed)
-        plugin.load(checkpoint, device=device)
+    for fold in subject_folds(data, subjects, progress=progress, should_stop=should_stop):
+        plugin = fit_fold(plugin_factory, fold, workdir=workdir, device=device, seed=seed)
         predict_started, predict_cpu = time.monotonic(), time.process_time()
-        predictions = plugin.predict([spotting_input(clip) for clip in test])
+        predictions = plugin.predict([spotting_input(clip) for clip in fold.test])
         predict_seconds, predict_cpu = time.monotonic() - predict_started, time.process_time() - predict_cpu
-        result.videos.extend(_pool(test, predictions, subject))
-        result.folds.append({"subject": subject, "n_train": len(train), "n_test": len(test),
-                             "test_frames": sum(clip.clip.n_frames for clip in test),
-                             "predict_seconds": round(predict_seconds, 3),
-                             "predict_cpu_seconds": round(predict_cpu, 3),  # all threads of this process
-                             "seconds": round(time.monotonic() - started, 3)})
-        progress((index + 1) * fold_span, f"fold {index + 1}/{len(subjects)} done")
+        result.videos.extend(_pool(fold.test, predictions, fold.subject))
+        result.folds.append(fold.summary(
+            test_frames=sum(clip.clip.n_frames for clip in fold.test), predict_seconds=round(predict_seconds, 3),
+            predict_cpu_seconds=round(predict_cpu, 3),  # all threads of this process
+        ))
     return result
 
 
