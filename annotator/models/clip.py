@@ -45,6 +45,10 @@ class Clip(models.Model):
     name = models.CharField(max_length=200)
     source = models.CharField(max_length=500, help_text="Original file or folder name, for provenance only.")
     dataset = models.CharField(max_length=64, blank=True, help_text="Source dataset (e.g. CASME II) in composite projects.")
+    frame_numbers = models.JSONField(
+        null=True, blank=True,
+        help_text="The dataset's own number of each frame (index = frame id), for clips imported from a dataset.",
+    )
     source_kind = models.CharField(max_length=8, choices=SourceKind.choices, default=SourceKind.VIDEO)
     fps = models.FloatField(null=True, blank=True)
     frame_count = models.PositiveIntegerField(default=0, help_text="Frames actually decoded; ids are 0..n-1.")
@@ -69,6 +73,10 @@ class Clip(models.Model):
     @property
     def frame_count_mismatch(self) -> bool:
         return self.container_frame_count is not None and self.container_frame_count != self.frame_count
+
+    def dataset_frame_number(self, frame_id: int) -> int:
+        """The dataset's number for a frame id (the frame id itself when the clip has no dataset numbering)."""
+        return self.frame_numbers[frame_id] if self.frame_numbers else frame_id
 
     @property
     def duration_s(self) -> float | None:
