@@ -202,7 +202,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {
-        "JobKindEnum": "annotator.models.job.Job.Kind",
         "JobStatusEnum": "annotator.models.job.Job.Status",
         "ClipStatusEnum": "annotator.models.clip.Clip.Status",
         "EventKindEnum": "annotator.models.event.CodingEvent.Kind",

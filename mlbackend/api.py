@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from annotator.api.serializers import EventSerializer, JobSerializer
 from annotator.models import Job
+from annotator.jobkinds import INGEST
 from annotator.permissions import can_code, can_manage
 from annotator.selectors.access import clip_for_user, job_for_user, project_for_user
 from annotator.services.jobs import job_cancel, job_retry
@@ -93,7 +94,7 @@ class MlJobListApi(APIView):
     @extend_schema(responses=JobSerializer(many=True))
     def get(self, request, project_id: int):
         project = project_for_user(request.user, project_id)
-        jobs = Job.objects.filter(project=project).exclude(kind=Job.Kind.INGEST)[:50]
+        jobs = Job.objects.filter(project=project).exclude(kind=INGEST)[:50]
         return Response(JobSerializer(jobs, many=True).data)
 
     @extend_schema(request=MlJobStartSerializer, responses={202: JobSerializer})

@@ -10,6 +10,7 @@ class MlbackendConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        import mlbackend.jobkinds  # noqa: F401  (registers the ML job kinds)
         from mlbackend.contract import PluginError
         from mlbackend.registry import load_plugins
 

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from annotator.models import Job
+from annotator.jobkinds import INGEST
 from annotator.permissions import can_manage
 from annotator.selectors.access import project_for_user
 from mlbackend.models import EvaluationReport
@@ -31,7 +32,7 @@ def ml_home(request, project_id: int):
     return render(request, "mlbackend/ml_home.html", {
         "project": project, "can_manage": can_manage(project.role),
         "plugins": plugins,
-        "jobs": Job.objects.filter(project=project).exclude(kind=Job.Kind.INGEST)[:20],
+        "jobs": Job.objects.filter(project=project).exclude(kind=INGEST)[:20],
         "versions": project.model_versions.all()[:50],
         "reports": project.evaluation_reports.select_related("model_version")[:50],
     })

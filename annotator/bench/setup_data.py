@@ -27,6 +27,7 @@ def main(video: Path, out: Path) -> None:
     from django.test.utils import CaptureQueriesContext
     from rest_framework.authtoken.models import Token
 
+    from annotator.jobkinds import INGEST
     from annotator.models import Clip, Job
     from annotator.services.clips import clip_import_path
     from annotator.services.ingest import clip_ingest_job
@@ -42,7 +43,7 @@ def main(video: Path, out: Path) -> None:
     project = project_create(name="Bench", created_by=user, default_fps=30.0)
     subject = subject_create(project=project, code="B01")
     clip = clip_import_path(project=project, subject=subject, path=video, created_by=user, align=False)
-    job = Job.objects.filter(clip=clip, kind=Job.Kind.INGEST).latest("pk")
+    job = Job.objects.filter(clip=clip, kind=INGEST).latest("pk")
     clip_ingest_job(job_id=job.pk)
     job.refresh_from_db()
     clip.refresh_from_db()

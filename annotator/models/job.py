@@ -1,17 +1,11 @@
 from django.conf import settings
 from django.db import models
 
+from annotator.jobkinds import MAX_NAME_LENGTH, job_kind_label
+
 
 class Job(models.Model):
     """Every background task is a row: what runs, how far it got, and what went wrong."""
-
-    class Kind(models.TextChoices):
-        INGEST = "ingest"
-        PREANNOTATE = "preannotate", "pre-annotate"
-        TRAIN = "train"
-        EVALUATE = "evaluate"
-        ANALYSE = "analyse", "analyse clip"
-        PROPOSE = "propose", "propose onset and offset"
 
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -20,7 +14,8 @@ class Job(models.Model):
         FAILED = "failed"
         CANCELLED = "cancelled"
 
-    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # Registered by the app that runs it (annotator/jobkinds.py): no choices, so no migration per kind.
+    kind = models.CharField(max_length=MAX_NAME_LENGTH)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     progress = models.FloatField(default=0.0)
     message = models.CharField(max_length=300, blank=True)
@@ -43,6 +38,10 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} job {self.pk} ({self.status})"
+
+    @property
+    def kind_label(self) -> str:
+        return job_kind_label(self.kind)
 
     @property
     def is_active(self) -> bool:

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from annotator.media.sources import IMAGE_EXTENSIONS, list_folder_images, source_kind
 from annotator.media.errors import IngestError
+from annotator.jobkinds import INGEST
 from annotator.models import Clip, Job, Project, Subject
 from annotator.services.jobs import job_create, job_enqueue_on_commit
 from annotator.services.storage import display_name, store_file, store_frame_files
@@ -25,7 +26,7 @@ def _new_clip(*, project: Project, subject: Subject, name: str, kind: str) -> Cl
 
 def _queue_ingest(*, clip: Clip, created_by, align: bool | None) -> Job:
     params = {} if align is None else {"align": align}
-    job = job_create(kind=Job.Kind.INGEST, project=clip.project, clip=clip, params=params, created_by=created_by)
+    job = job_create(kind=INGEST, project=clip.project, clip=clip, params=params, created_by=created_by)
     job_enqueue_on_commit(job=job)
     return job
 

@@ -16,21 +16,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from annotator.jobkinds import INGEST, job_kind
 from annotator.models import Clip, Job
 
 PROGRESS_WRITE_INTERVAL_S = 0.25
 HEARTBEAT_INTERVAL_S = 10
 STALE_AFTER_S = 90
-# Task names by kind, as strings: annotator enqueues ML jobs without importing mlbackend.
-TASK_FOR_KIND = {
-    Job.Kind.INGEST: "annotator.ingest_clip",
-    Job.Kind.PREANNOTATE: "mlbackend.preannotate",
-    Job.Kind.TRAIN: "mlbackend.train",
-    Job.Kind.EVALUATE: "mlbackend.evaluate",
-    Job.Kind.ANALYSE: "mlbackend.analyse",
-    Job.Kind.PROPOSE: "mlbackend.propose_interval",
-}
-ACCELERATED_KINDS = {Job.Kind.PREANNOTATE, Job.Kind.TRAIN, Job.Kind.EVALUATE}
 
 
 class JobCancelled(Exception):
@@ -38,18 +29,19 @@ class JobCancelled(Exception):
 
 
 def job_create(*, kind: str, project=None, clip=None, params: dict | None = None, created_by=None) -> Job:
+    job_kind(kind)  # an unknown kind raises ValidationError before anything is written
     return Job.objects.create(kind=kind, project=project, clip=clip, params=params or {}, created_by=created_by)
 
 
 def job_queue(job: Job) -> str:
     gpu_queue = settings.MESTUDIO_GPU_QUEUE
-    return gpu_queue if gpu_queue and job.kind in ACCELERATED_KINDS else settings.CELERY_TASK_DEFAULT_QUEUE
+    return gpu_queue if gpu_queue and job_kind(job.kind).accelerated else settings.CELERY_TASK_DEFAULT_QUEUE
 
 
 def job_enqueue_on_commit(*, job: Job) -> None:
     from annotator.celery import app
 
-    transaction.on_commit(lambda: app.send_task(TASK_FOR_KIND[job.kind], args=[job.pk], queue=job_queue(job)))
+    transaction.on_commit(lambda: app.send_task(job_kind(job.kind).task, args=[job.pk], queue=job_queue(job)))
 
 
 def job_publish(job: Job) -> None:
@@ -117,7 +109,7 @@ def job_cancel(*, job: Job) -> Job:
 def job_retry(*, job: Job, created_by) -> Job:
     if job.status not in {Job.Status.FAILED, Job.Status.CANCELLED}:
         raise ValueError("Only a failed or cancelled job can be retried.")
-    if job.kind == Job.Kind.INGEST and job.clip_id:
+    if job.kind == INGEST and job.clip_id:
         Clip.objects.filter(pk=job.clip_id).update(status=Clip.Status.PENDING, error="")
     retry = job_create(kind=job.kind, project=job.project, clip=job.clip, params=job.params, created_by=created_by)
     job_enqueue_on_commit(job=retry)
@@ -136,7 +128,7 @@ def job_sweep_stale(*, stale_after_s: int = STALE_AFTER_S) -> int:
         message = f"The worker stopped responding (no heartbeat for {stale_after_s} s); retry the job."
         Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, error=message, retryable=True,
                                              finished_at=timezone.now())
-        if job.kind == Job.Kind.INGEST and job.clip_id:
+        if job.kind == INGEST and job.clip_id:
             Clip.objects.filter(pk=job.clip_id, status__in=[Clip.Status.PENDING, Clip.Status.PROCESSING]).update(
                 status=Clip.Status.FAILED, error=message)
         job_publish(job)

@@ -32,6 +32,7 @@ from django.db import transaction
 from annotator.media.framestore import FrameStore
 from annotator.models import Clip, Job
 from annotator.services.jobs import ProgressReporter, job_create, job_enqueue_on_commit, job_log
+from mlbackend.jobkinds import ANALYSE
 
 FORMAT = 1  # bump when the files change meaning: older analyses then read as missing
 SIZE = 128  # side of the face image the flow is measured on
@@ -99,7 +100,7 @@ class AnalysisStore:
 # ---------- state and starting: called by the API ----------
 
 def analysis_job(clip: Clip) -> Job | None:
-    return Job.objects.filter(clip=clip, kind=Job.Kind.ANALYSE).order_by("-created_at", "-id").first()
+    return Job.objects.filter(clip=clip, kind=ANALYSE).order_by("-created_at", "-id").first()
 
 
 def analysis_state(clip: Clip) -> dict:
@@ -128,7 +129,7 @@ def analysis_start(*, clip: Clip, created_by) -> tuple[dict, bool]:
         state = analysis_state(clip)
         if state["status"] in {"ready", "queued", "running"}:
             return state, False
-        job = job_create(kind=Job.Kind.ANALYSE, project=clip.project, clip=clip, created_by=created_by)
+        job = job_create(kind=ANALYSE, project=clip.project, clip=clip, created_by=created_by)
         job_enqueue_on_commit(job=job)
     return analysis_state(clip), True
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from annotator.models import Clip, Job
 from annotator.services.jobs import ProgressReporter, job_create, job_enqueue_on_commit, job_log
+from mlbackend.jobkinds import PROPOSE
 
 KINDS = ("micro", "macro")
 
@@ -23,14 +24,14 @@ def propose_start(*, clip: Clip, apex, kind: str = "micro", created_by) -> Job:
         raise ValueError(f"apex {apex} lies outside the clip's frames 0–{clip.frame_count - 1}.")
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}.")
-    job = job_create(kind=Job.Kind.PROPOSE, project=clip.project, clip=clip, params={"apex": apex, "kind": kind},
+    job = job_create(kind=PROPOSE, project=clip.project, clip=clip, params={"apex": apex, "kind": kind},
                      created_by=created_by)
     job_enqueue_on_commit(job=job)
     return job
 
 
 def propose_job(clip: Clip, job_id: int) -> Job | None:
-    return Job.objects.filter(pk=job_id, clip=clip, kind=Job.Kind.PROPOSE).first()
+    return Job.objects.filter(pk=job_id, clip=clip, kind=PROPOSE).first()
 
 
 def propose_state(job: Job) -> dict:

@@ -6,6 +6,7 @@ from annotator.models import Job
 from annotator.permissions import can_manage, role_for
 from annotator.services.jobs import job_create, job_enqueue_on_commit
 from mlbackend.contract import AUS, EMOTION, SPOTTING, PluginError
+from mlbackend.jobkinds import EVALUATE, PREANNOTATE, TRAIN
 from mlbackend.models import ModelVersion
 from mlbackend.registry import get_plugin_class
 
@@ -20,14 +21,14 @@ def ml_job_create(
     """Validate and record an ML job; queue it for a worker unless the caller runs it (the CLI)."""
     if created_by is not None and not can_manage(role_for(created_by, project)):
         raise PermissionDenied("Only the project lead starts model jobs.")
-    if kind not in {Job.Kind.PREANNOTATE, Job.Kind.TRAIN, Job.Kind.EVALUATE}:
+    if kind not in {PREANNOTATE, TRAIN, EVALUATE}:
         raise ValidationError({"kind": "Choose preannotate, train or evaluate."})
     try:
         plugin_class = get_plugin_class(plugin)
     except PluginError as exc:
         raise ValidationError({"plugin": str(exc)}) from None
     evaluable = bool(plugin_class.capabilities & {EMOTION, AUS, SPOTTING})
-    if kind == Job.Kind.EVALUATE and not evaluable:
+    if kind == EVALUATE and not evaluable:
         raise ValidationError({"plugin": f"{plugin} neither recognises emotions, detects AUs nor spots movements; "
                                          "LOSO evaluation needs one that does."})
     if label_source not in ModelVersion.LabelSource.values:

@@ -20,7 +20,7 @@ def synthetic_clip(transactional_db, project, subject, lead, tmp_path):
 def queued_job(page, **filters) -> Job:
     """The page marks the proposal queued once the API answered 202, so the job row exists by then."""
     expect(page.locator("#proposal")).to_have_attribute("data-state", "queued")
-    return Job.objects.get(kind=Job.Kind.PROPOSE, **filters)
+    return Job.objects.get(kind="propose", **filters)
 
 
 def test_p_proposes_onset_and_offset_from_the_apex_and_saves_them(page, login, synthetic_clip, coder):
@@ -40,7 +40,7 @@ def test_p_proposes_onset_and_offset_from_the_apex_and_saves_them(page, login, s
     expect(page.locator("#stage-note")).to_have_text(f"Still proposing around apex {TRUTH['apex']}…")
     job = queued_job(page, clip=synthetic_clip)
     assert job.params == {"apex": TRUTH["apex"], "kind": "micro"} and job.created_by == coder
-    assert Job.objects.filter(kind=Job.Kind.PROPOSE).count() == 1
+    assert Job.objects.filter(kind="propose").count() == 1
 
     tasks.propose_interval(job.pk)
     job.refresh_from_db()
@@ -80,7 +80,7 @@ def test_p_needs_an_apex_and_a_moved_apex_discards_the_answer(page, login, synth
     expect(page.locator("#propose")).to_be_disabled()
     page.keyboard.press("p")
     expect(page.locator("#stage-note")).to_have_text("Mark the apex first (A), then press P.")
-    assert not Job.objects.filter(kind=Job.Kind.PROPOSE).exists()
+    assert not Job.objects.filter(kind="propose").exists()
 
     page.keyboard.press("Home")
     for _ in range(TRUTH["apex"]):
@@ -106,4 +106,4 @@ def test_viewers_cannot_ask(page, login, synthetic_clip, viewer):
     expect(page.locator("#stage")).to_have_attribute("data-frame", "0")
     page.keyboard.press("p")
     expect(page.locator("#stage-note")).to_have_text("Read-only: your role does not allow coding.")
-    assert not Job.objects.filter(kind=Job.Kind.PROPOSE).exists()
+    assert not Job.objects.filter(kind="propose").exists()

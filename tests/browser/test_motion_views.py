@@ -55,7 +55,7 @@ def test_analysis_runs_and_the_curve_and_new_views_appear(transactional_db, page
 
     page.reload()  # one job per clip, however often it is opened
     expect(motion).to_have_attribute("data-state", "queued")
-    job = Job.objects.get(clip=ready_clip, kind=Job.Kind.ANALYSE)
+    job = Job.objects.get(clip=ready_clip, kind="analyse")
     tasks.analyse(job.pk)
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
@@ -105,7 +105,7 @@ def test_analysis_runs_and_the_curve_and_new_views_appear(transactional_db, page
 
     page.reload()  # cached: ready at once, no second job
     expect(motion).to_have_attribute("data-state", "ready")
-    assert Job.objects.filter(clip=ready_clip, kind=Job.Kind.ANALYSE).count() == 1
+    assert Job.objects.filter(clip=ready_clip, kind="analyse").count() == 1
     expect(page.locator("#view option[value=magnified]")).to_be_enabled()
 
 
@@ -114,5 +114,5 @@ def test_viewers_see_the_state_without_starting_it(transactional_db, page, login
     page.goto(f"/clips/{ready_clip.pk}/")
     expect(page.locator("#motion")).to_have_attribute("data-state", "none")
     expect(page.locator("#motion-note")).to_contain_text("has not been analysed yet")
-    assert not Job.objects.filter(kind=Job.Kind.ANALYSE).exists()
+    assert not Job.objects.filter(kind="analyse").exists()
     assert re.search("magnified", page.locator("#view").inner_text())

@@ -50,7 +50,7 @@ def test_analysis_is_computed_once_cached_and_served(coder_api, moving_clip, out
     assert started.status_code == 202 and started.json()["status"] == "queued"
     again = coder_api.post(url(moving_clip))  # idempotent: the same job
     assert again.status_code == 200 and again.json()["job"] == started.json()["job"]
-    assert Job.objects.filter(clip=moving_clip, kind=Job.Kind.ANALYSE).count() == 1
+    assert Job.objects.filter(clip=moving_clip, kind="analyse").count() == 1
 
     tasks.analyse(started.json()["job"])
     job = Job.objects.get(pk=started.json()["job"])
@@ -81,7 +81,7 @@ def test_analysis_is_computed_once_cached_and_served(coder_api, moving_clip, out
     # Cached: asking again starts nothing.
     cached = coder_api.post(url(moving_clip))
     assert cached.status_code == 200 and cached.json()["status"] == "ready"
-    assert Job.objects.filter(clip=moving_clip, kind=Job.Kind.ANALYSE).count() == 1
+    assert Job.objects.filter(clip=moving_clip, kind="analyse").count() == 1
 
     stranger = api_client_for(outsider)
     assert stranger.get(url(moving_clip)).status_code == 404

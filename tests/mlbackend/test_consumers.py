@@ -23,7 +23,7 @@ def communicator(job_id: int, cookie: bytes) -> WebsocketCommunicator:
 
 @pytest.mark.django_db(transaction=True)
 def test_progress_reaches_the_socket_within_a_second(lead, project):
-    job = job_create(kind=Job.Kind.EVALUATE, project=project, params={"plugin": "dummy"}, created_by=lead)
+    job = job_create(kind="evaluate", project=project, params={"plugin": "dummy"}, created_by=lead)
     assert job_claim(job=job)
     cookie = session_cookie(lead)
 
@@ -44,7 +44,7 @@ def test_progress_reaches_the_socket_within_a_second(lead, project):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_non_member_cannot_follow_another_projects_job(lead, outsider, project):
-    job = job_create(kind=Job.Kind.EVALUATE, project=project, params={}, created_by=lead)
+    job = job_create(kind="evaluate", project=project, params={}, created_by=lead)
     cookie = session_cookie(outsider)
 
     async def scenario():

@@ -128,7 +128,7 @@ def test_bad_job_requests_get_clear_messages(lead_api, coded_project):
 def test_cancelling_a_running_job_stops_it_at_its_next_progress_step(lead, coded_project):
     from annotator.services.jobs import job_create
 
-    job = job_create(kind=Job.Kind.EVALUATE, project=coded_project, params={}, created_by=lead)
+    job = job_create(kind="evaluate", project=coded_project, params={}, created_by=lead)
     steps = []
 
     def work(running_job, progress):
@@ -214,8 +214,8 @@ def test_the_lead_chooses_the_active_version(lead_api, coder_api, coded_project)
 def test_model_jobs_go_to_the_gpu_queue_when_one_is_configured(settings, lead, coded_project):
     from annotator.services.jobs import job_create, job_queue
 
-    train = job_create(kind=Job.Kind.TRAIN, project=coded_project, params={}, created_by=lead)
-    ingest = job_create(kind=Job.Kind.INGEST, project=coded_project, params={}, created_by=lead)
+    train = job_create(kind="train", project=coded_project, params={}, created_by=lead)
+    ingest = job_create(kind="ingest", project=coded_project, params={}, created_by=lead)
     assert job_queue(train) == "default"
     settings.MESTUDIO_GPU_QUEUE = "gpu"
     assert job_queue(train) == "gpu" and job_queue(ingest) == "default"

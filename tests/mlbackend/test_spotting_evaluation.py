@@ -143,7 +143,7 @@ def test_training_a_spotter_evaluates_it_first_and_lists_its_spotting_f1(lead_ap
 @pytest.mark.django_db
 def test_evaluate_jobs_accept_spotting_plugins(lead, coded_project):
     for plugin in ("motion_spotter", "mdmd", "lbp_spotter"):
-        job = ml_job_create(kind=Job.Kind.EVALUATE, project=coded_project, created_by=lead, plugin=plugin,
+        job = ml_job_create(kind="evaluate", project=coded_project, created_by=lead, plugin=plugin,
                             enqueue=False)
         assert job.params["plugin"] == plugin and job.params["evaluate"] is True
 

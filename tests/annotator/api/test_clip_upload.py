@@ -77,7 +77,7 @@ def test_upload_answers_202_with_the_clips_and_queues_an_ingest_each(coder_api, 
     for item in body:
         job = Job.objects.get(clip_id=item["id"])
         assert job.status == Job.Status.QUEUED
-        assert job.kind == Job.Kind.INGEST
+        assert job.kind == "ingest"
     assert project.subjects.filter(code="S02").exists()
 
     clip = Clip.objects.get(pk=next(c["id"] for c in body if c["name"] == "single_face.mp4"))

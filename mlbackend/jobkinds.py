@@ -1,0 +1,9 @@
+"""mlbackend's job kinds (annotator/jobkinds.py); imported by MlbackendConfig.ready, so registered at start."""
+
+from annotator.jobkinds import register_job_kind
+
+PREANNOTATE = register_job_kind("preannotate", "pre-annotate", task="mlbackend.preannotate", accelerated=True)
+TRAIN = register_job_kind("train", "train", task="mlbackend.train", accelerated=True)
+EVALUATE = register_job_kind("evaluate", "evaluate", task="mlbackend.evaluate", accelerated=True)
+ANALYSE = register_job_kind("analyse", "analyse clip", task="mlbackend.analyse")
+PROPOSE = register_job_kind("propose", "propose onset and offset", task="mlbackend.propose_interval")
