@@ -1,6 +1,6 @@
 """Shared torch code for the neural plugins (STSTNet, OFF-ApexNet).
 
-    models       the networks as published, initialised from an explicit torch.Generator
+    models       STSTNet as published, initialisation and dropout from an explicit torch.Generator
     train        the reference ("plain") training loop: fixed epochs, Adam, cross-entropy
     fused        STSTNet's training step fused by hand (a C++ kernel compiled on first use): the plain
                  loop's step, same draws, same numbers up to float rounding, ~7x less CPU
@@ -10,6 +10,6 @@
     plugin_base  what the ststnet and off_apexnet plugins share (maps cache, checkpoint, predict)
     bench        the benchmark behind `manage.py bench_loso`
 
-Nothing here is imported by the registry: plugins import these modules inside their methods, so
-loading a plugin module never loads torch or OpenCV. docs/loso-speed.md explains the fast path.
+Plugins reach these through mlbackend.sdk.nets, which loads the torch-backed names on first use,
+so loading a plugin module never loads torch or OpenCV. docs/loso-speed.md explains the fast path.
 """

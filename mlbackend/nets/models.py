@@ -1,12 +1,14 @@
-"""STSTNet and OFF-ApexNet as published, with PyTorch's default initialisation drawn from an
-explicit torch.Generator, and a dropout whose mask comes from that generator too.
+"""STSTNet as published, with PyTorch's default initialisation drawn from an explicit
+torch.Generator, and a dropout whose mask comes from that generator too. STSTNet lives here, not
+in its plugin, because the fused training step (fused.py) is built on it; OFF-ApexNet, which
+only its plugin uses, is in plugins/off_apexnet/network.py.
 
 Both choices make a training run a function of (data, seed) alone, without the global RNG:
 folds can train side by side in threads (mlbackend.nets.fast) and still draw exactly what
 they would draw one after the other.
 
 Dropout: each unit is kept with probability 1 - p and scaled by 1 / (1 - p), as nn.Dropout.
-For p = 0.5 (both networks) the mask is read from random bits, 32 per 32-bit draw of the
+For p = 0.5 (both published networks) the mask is read from random bits, 32 per 32-bit draw of the
 generator: the same distribution as nn.Dropout's Bernoulli draws, about 30 times cheaper
 (nn.Dropout's bernoulli_ costs ~5 ms per STSTNet batch of 256 on this CPU, as much as the
 fused first block's whole forward pass).
@@ -98,29 +100,3 @@ class STSTNet(nn.Module):
 
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         return self.head(self.features(x), generator)
-
-
-class OffApexNet(nn.Module):
-    """OFF-ApexNet (Gan et al., 2019): horizontal (u) and vertical (v) flow, 28 x 28, in two streams.
-
-    Each stream: conv `kernel` x `kernel` with 6 filters ('same'), ReLU, 2x2 max-pool (14),
-    conv with 16 filters, ReLU, 2x2 max-pool (7); the two 16 x 7 x 7 maps are concatenated
-    (1568), then a fully connected layer of `hidden` units with ReLU, dropout, and the classifier.
-    """
-
-    def __init__(self, n_classes: int = 3, *, kernel: int = 5, hidden: int = 1024, dropout: float = 0.5):
-        super().__init__()
-        self.p = float(dropout)
-        pad = kernel // 2
-        for name in ("u", "v"):
-            setattr(self, name, nn.Sequential(
-                nn.Conv2d(1, 6, kernel, padding=pad), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Conv2d(6, 16, kernel, padding=pad), nn.ReLU(), nn.MaxPool2d(2),
-            ))
-        self.fc1 = nn.Linear(2 * 16 * 7 * 7, hidden)
-        self.fc2 = nn.Linear(hidden, n_classes)
-
-    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        h = torch.cat([self.u(x[:, 0:1]).flatten(1), self.v(x[:, 1:2]).flatten(1)], 1)
-        h = dropout(F.relu(self.fc1(h)), self.p, self.training, generator)
-        return self.fc2(h)

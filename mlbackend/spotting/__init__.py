@@ -1,6 +1,6 @@
 """Shared spotting helpers (no Django, no cv2 at import): the feature-difference framework of
-protocols.md (window k from the fps, contrast, threshold, runs, length filters), the MDMD and LBP
-chi-square feature curves, and the apex-first interval proposal.
+protocols.md (window k from the fps, contrast, threshold, runs, length filters) and the apex-first
+interval proposal. The MDMD and LBP chi-square feature curves live in their plugins.
 
     from mlbackend.spotting import window_k, length_limits, contrast, threshold, spot_curve
     from mlbackend.spotting.apex_first import propose_interval

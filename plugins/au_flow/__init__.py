@@ -26,13 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
-from mlbackend.contract import (
-    AUS, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress,
+from mlbackend.sdk import (
+    AUS, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress, model_version, read_checkpoint,
+    register, segment_predictions, write_checkpoint,
 )
-from mlbackend.predictions import segment_predictions
-from mlbackend.registry import register
-from mlbackend.vision.segment_features import (
+from mlbackend.sdk.vision import (
     FEATURE_DEFAULTS, FEATURE_KEYS, float64_tensor, segment_features, segments_or_spotted,
 )
 
@@ -77,7 +75,7 @@ class AuFlowPlugin(Plugin):
 
     # -- training -------------------------------------------------------------------------
     def fit(self, train: Sequence[LabeledClip], *, workdir: Path, progress: Progress, device: str, seed: int) -> Path:
-        from mlbackend.vision import FaceFrames
+        from mlbackend.sdk.vision import FaceFrames
 
         params = self._params()
         samples = [(clip, event) for clip in train for event in clip.events if event.aus]
@@ -144,7 +142,7 @@ class AuFlowPlugin(Plugin):
     def predict(self, clips: Sequence[ClipInput]) -> list[ClipPrediction]:
         if not hasattr(self, "_arrays"):
             raise PluginError("au_flow: call load(checkpoint) (or fit) before predict.")
-        from mlbackend.vision import FaceFrames
+        from mlbackend.sdk.vision import FaceFrames
 
         wanted, features = [], []
         for clip in clips:

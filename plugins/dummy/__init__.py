@@ -8,11 +8,10 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
-from mlbackend.contract import (
+from mlbackend.sdk import (
     AUS, EMOTION, SPOTTING, ClipInput, ClipPrediction, LabeledClip, Plugin, PredictedEvent, Progress, Segment,
+    model_version, read_checkpoint, register, write_checkpoint,
 )
-from mlbackend.registry import register
 
 
 @register

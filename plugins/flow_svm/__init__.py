@@ -30,16 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
-from mlbackend.contract import (
-    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress,
+from mlbackend.sdk import (
+    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress, model_version, read_checkpoint,
+    register, segment_predictions, write_checkpoint,
 )
-from mlbackend.predictions import segment_predictions
-from mlbackend.registry import register
-from mlbackend.vision.segment_features import (
-    FEATURE_DEFAULTS, FEATURE_KEYS, float64_tensor, segment_features, segments_or_spotted,
+from mlbackend.sdk.vision import (
+    FEATURE_DEFAULTS, FEATURE_KEYS, FaceFrames, float64_tensor, segment_features, segments_or_spotted,
 )
-from mlbackend.vision import FaceFrames
 
 FORMAT = 1
 DEFAULTS = {

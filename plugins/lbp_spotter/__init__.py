@@ -1,9 +1,9 @@
 """lbp_spotter: LBP chi-square feature-difference spotting (protocols.md).
 
-Per frame i: uniform LBP (8 neighbours, radius 1, 59 bins; mlbackend.vision.lbp) histograms of
+Per frame i: uniform LBP (8 neighbours, radius 1, 59 bins; lbp.py here) histograms of
 the grey face's 6 x 6 blocks at 126 px; per block the chi-square distance of frame i to the mean
 of the histograms of frames i-k and i+k; F_i = mean of the top third of the 36 distances
-(mlbackend.spotting.lbp_difference). Then the same contrast (m = k - 1), threshold
+(curve.py here). Then the same contrast (m = k - 1), threshold
 T = mean(C) + p (max(C) - mean(C)), runs and length filters as mdmd, in a micro and a macro pass
 with k from the fps (round(0.4 s x fps), round(1.3 s x fps)) or the dataset's.
 
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlbackend.registry import register
-from mlbackend.spotting.plugin import FeatureDifferenceSpotter
+from mlbackend.sdk import register
+from mlbackend.sdk.spotting import FeatureDifferenceSpotter
 
 
 @register
@@ -45,13 +45,13 @@ class LbpSpotterPlugin(FeatureDifferenceSpotter):
         params["radius"], params["blur"] = int(params["radius"]), float(params["blur"])
         params["top"] = float(params["top"])
         if params["radius"] < 1:
-            from mlbackend.contract import PluginError
+            from mlbackend.sdk import PluginError
 
             raise PluginError("lbp_spotter: radius must be at least 1.")
         return params
 
     def feature_curve(self, faces, k: int, stride: int, params: dict) -> np.ndarray:
-        from mlbackend.spotting.lbp_difference import lbp_difference_curve
+        from plugins.lbp_spotter.curve import lbp_difference_curve
 
         return lbp_difference_curve(faces, k, stride=stride, grid=params["grid"], radius=params["radius"],
                                     top=params["top"], blur=params["blur"])

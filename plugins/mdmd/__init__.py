@@ -4,8 +4,8 @@ Per frame i: DIS optical flow (TV-L1 or Farneback as options) from frame i-k to 
 i+k on the grey face (clip.faces when present, else the frames cropped to the landmarks' box),
 at 126 px (`size` 128 rounded down to a multiple of the 6 x 6 grid); per block the pixels of
 the main quadrant direction, R = |flow(i-k..i)| - |flow(i-k..i+k)|, block value = mean of the top
-third of R, F_i = mean of the top third of the 36 block values (mlbackend.spotting.mdmd). Then the
-shared machinery (mlbackend.spotting.framework): contrast C_i = F_i - (F_{i-m} + F_{i+m}) / 2 with
+third of R, F_i = mean of the top third of the 36 block values (plugins/mdmd/curve.py). Then the
+shared machinery (mlbackend.sdk.spotting): contrast C_i = F_i - (F_{i-m} + F_{i+m}) / 2 with
 m = k - 1, T = mean(C) + p (max(C) - mean(C)), runs above T, length filters.
 
 Two passes: micro (k = round(0.4 s x fps): 80 at 200 fps, 12 at 30 fps) and macro
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlbackend.registry import register
-from mlbackend.spotting.plugin import FeatureDifferenceSpotter
+from mlbackend.sdk import register
+from mlbackend.sdk.spotting import FeatureDifferenceSpotter
 
 
 @register
@@ -38,16 +38,16 @@ class MdmdPlugin(FeatureDifferenceSpotter):
 
     def resolved_params(self) -> dict:
         params = super().resolved_params()
-        from mlbackend.spotting.mdmd import flow_methods
+        from plugins.mdmd.curve import flow_methods
 
         if params["flow"] not in flow_methods():
-            from mlbackend.contract import PluginError
+            from mlbackend.sdk import PluginError
 
             raise PluginError(f"mdmd: unknown flow {params['flow']!r}; choose from {flow_methods()}.")
         params["top"] = float(params["top"])
         return params
 
     def feature_curve(self, faces, k: int, stride: int, params: dict) -> np.ndarray:
-        from mlbackend.spotting.mdmd import mdmd_curve
+        from plugins.mdmd.curve import mdmd_curve
 
         return mdmd_curve(faces, k, stride=stride, grid=params["grid"], top=params["top"], method=params["flow"])

@@ -41,13 +41,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mlbackend.predictions import segment_predictions
-
-from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
-from mlbackend.contract import (
-    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress, Segment,
+from mlbackend.sdk import (
+    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress, Segment, model_version,
+    read_checkpoint, register, segment_predictions, write_checkpoint,
 )
-from mlbackend.registry import register
+
 
 FORMAT = 1
 DEFAULTS = {
@@ -104,7 +102,7 @@ def segment_maps(faces, segment: Segment, size: int, flow_method: str) -> np.nda
     """(4, size, size) float32: u, v, magnitude of the onset -> apex flow, and the apex - onset difference."""
     import cv2
 
-    from mlbackend.vision.flow import dense_flow, global_shift
+    from mlbackend.sdk.vision import dense_flow, global_shift
 
     apex = segment.apex if segment.apex is not None else (segment.onset + segment.offset) // 2
     onset_face, apex_face = faces[faces.clamp(segment.onset)], faces[faces.clamp(apex)]
@@ -152,7 +150,7 @@ class MMFNetPlugin(Plugin):
 
     def maps(self, items: Sequence[tuple[ClipInput, Segment]], params: dict, progress: Progress | None = None
              ) -> np.ndarray:
-        from mlbackend.vision import FaceFrames
+        from mlbackend.sdk.vision import FaceFrames
 
         out, faces, faces_clip = [], None, None
         for done, (clip, segment) in enumerate(items, start=1):
@@ -167,7 +165,7 @@ class MMFNetPlugin(Plugin):
     def fit(self, train: Sequence[LabeledClip], *, workdir: Path, progress: Progress, device: str, seed: int) -> Path:
         import torch
 
-        from mlbackend.nets.train import deterministic
+        from mlbackend.sdk.nets import deterministic
 
         params = self.settings()
         labels = list(self.labels) or sorted({e.emotion for c in train for e in c.events if e.emotion})
@@ -291,8 +289,8 @@ class MMFNetPlugin(Plugin):
     def _segments(self, clip: ClipInput) -> tuple[Segment, ...]:
         if clip.segments:
             return clip.segments
-        from mlbackend.vision import FaceFrames
-        from mlbackend.vision.motion import motion_curve, smooth, smoothing_window, spot_intervals
+        from mlbackend.sdk.vision import FaceFrames
+        from mlbackend.sdk.vision import motion_curve, smooth, smoothing_window, spot_intervals
 
         curve = smooth(motion_curve(FaceFrames(clip, 128), method="dis"), smoothing_window(clip.fps))
         (interval,) = spot_intervals(curve, 0.3, max_events=1)

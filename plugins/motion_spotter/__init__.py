@@ -28,12 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
-from mlbackend.contract import (
-    SPOTTING, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, PredictedEvent, Progress,
+from mlbackend.sdk import (
+    SPOTTING, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, PredictedEvent, Progress, model_version,
+    read_checkpoint, register, write_checkpoint,
 )
-from mlbackend.registry import register
-from mlbackend.vision import FaceFrames, motion_curve, segment_iou, smooth, smoothing_window, spot_intervals
+from mlbackend.sdk.vision import FaceFrames, motion_curve, segment_iou, smooth, smoothing_window, spot_intervals
 
 FORMAT = 1
 DEFAULTS = {

@@ -2,7 +2,7 @@
 
 Pipeline (protocols.md): face crop; TV-L1 optical flow onset -> apex; the horizontal (u) and
 vertical (v) components, area-averaged to 28 x 28 and standardised per channel with the training
-set's statistics (mlbackend.nets.maps). Network (mlbackend.nets.models.OffApexNet): one stream per
+set's statistics (mlbackend.nets.maps). Network (network.py here): one stream per
 component, conv `kernel` x `kernel` with 6 filters -> ReLU -> 2x2 max-pool -> conv with 16 filters
 -> ReLU -> 2x2 max-pool; the two 16 x 7 x 7 maps concatenated (1568), a fully connected layer of
 1024 units with ReLU and dropout 0.5, then the classifier: 1,614,875 parameters for 3 classes
@@ -16,8 +16,8 @@ standard deviation, tensors only.
 
 from __future__ import annotations
 
-from mlbackend.nets.plugin_base import COMMON_DEFAULTS, FlowNetPlugin
-from mlbackend.registry import register
+from mlbackend.sdk import register
+from mlbackend.sdk.nets import COMMON_DEFAULTS, FlowNetPlugin
 
 DEFAULTS = {**COMMON_DEFAULTS, "epochs": 500, "batch_size": 256, "lr": 1e-4, "kernel": 5, "hidden": 1024}
 
@@ -32,7 +32,7 @@ class OffApexNetPlugin(FlowNetPlugin):
     CHANNELS = (0, 1)
 
     def build_model(self, n_classes: int, params: dict):
-        from mlbackend.nets.models import OffApexNet
+        from plugins.off_apexnet.network import OffApexNet
 
         return OffApexNet(n_classes, kernel=int(params["kernel"]), hidden=int(params["hidden"]),
                           dropout=float(params["dropout"]))
@@ -40,7 +40,7 @@ class OffApexNetPlugin(FlowNetPlugin):
     def settings(self) -> dict:
         params = super().settings()
         if params["kernel"] < 1 or params["kernel"] % 2 == 0 or params["hidden"] < 1:
-            from mlbackend.contract import PluginError
+            from mlbackend.sdk import PluginError
 
             raise PluginError("off_apexnet: kernel is an odd size ('same' padding) and hidden >= 1.")
         return params

@@ -22,8 +22,8 @@ the labels and the per-channel mean and standard deviation, tensors only.
 
 from __future__ import annotations
 
-from mlbackend.nets.plugin_base import COMMON_DEFAULTS, FlowNetPlugin, validation_loss
-from mlbackend.registry import register
+from mlbackend.sdk import register
+from mlbackend.sdk.nets import COMMON_DEFAULTS, FlowNetPlugin, validation_loss
 
 DEFAULTS = {**COMMON_DEFAULTS, "epochs": 800, "batch_size": 256, "lr": 5e-5, "fast": True, "backend": "auto",
             "padding": 1}
@@ -39,18 +39,18 @@ class STSTNetPlugin(FlowNetPlugin):
     CHANNELS = (0, 1, 2)
 
     def build_model(self, n_classes: int, params: dict):
-        from mlbackend.nets.models import STSTNet
+        from mlbackend.sdk.nets import STSTNet
 
         return STSTNet(n_classes, padding=int(params["padding"]), dropout=float(params["dropout"]))
 
     def settings(self) -> dict:
         params = super().settings()
         if params["padding"] not in (1, 2):
-            from mlbackend.contract import PluginError
+            from mlbackend.sdk import PluginError
 
             raise PluginError("ststnet: padding is 1 ('same', as published) or 2 (the authors' PyTorch release).")
         if params["backend"] not in ("auto", "c", "torch"):
-            from mlbackend.contract import PluginError
+            from mlbackend.sdk import PluginError
 
             raise PluginError("ststnet: backend is 'auto', 'c' or 'torch'.")
         return params
@@ -61,9 +61,9 @@ class STSTNetPlugin(FlowNetPlugin):
                                        progress=progress, should_stop=should_stop)
         import torch
 
-        from mlbackend.nets.fused import FusedSTSTNet
-        from mlbackend.nets.models import default_init
-        from mlbackend.nets.train import TrainConfig, train_epochs
+        from mlbackend.sdk.nets import FusedSTSTNet
+        from mlbackend.sdk.nets import default_init
+        from mlbackend.sdk.nets import TrainConfig, train_epochs
 
         generator = torch.Generator().manual_seed(seed)
         model = self.build_model(n_classes, params)

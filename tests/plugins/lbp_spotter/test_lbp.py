@@ -1,9 +1,9 @@
-"""mlbackend.vision.lbp: the vectorised LBP against a plain loop, the uniform mapping, histograms."""
+"""plugins.lbp_spotter.lbp: the vectorised LBP against a plain loop, the uniform mapping, histograms."""
 
 import numpy as np
 import pytest
 
-from mlbackend.vision.lbp import (
+from plugins.lbp_spotter.lbp import (
     N_UNIFORM_BINS, UNIFORM_TABLE, block_histograms, chi_square, lbp_codes, lbp_codes_naive, transitions,
     uniform_lbp,
 )

@@ -6,7 +6,7 @@ import pytest
 from mlbackend.checkpoints import read_checkpoint
 from mlbackend.contract import PluginError
 from mlbackend.evaluation.spotting import interval_iou, spotting_metrics
-from mlbackend.spotting.lbp_difference import lbp_difference_curve
+from plugins.lbp_spotter.curve import lbp_difference_curve
 from mlbackend.vision.face import FaceFrames
 from plugins.lbp_spotter import LbpSpotterPlugin
 from tests.mlbackend.spotting.longclip import make_long_clip

@@ -8,7 +8,7 @@ import pytest
 from mlbackend.checkpoints import read_checkpoint
 from mlbackend.contract import PluginError, Segment
 from mlbackend.evaluation.spotting import spotting_metrics
-from mlbackend.spotting.mdmd import blocks, mdmd_blocks, quadrant_bins
+from plugins.mdmd.curve import blocks, mdmd_blocks, quadrant_bins
 from plugins.mdmd import MdmdPlugin
 from tests.mlbackend.spotting.longclip import make_long_clip
 

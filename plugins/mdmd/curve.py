@@ -18,10 +18,10 @@ import numpy as np
 
 import threading
 
-from mlbackend.spotting.framework import top_mean
-from mlbackend.vision.flow import FLOW_METHODS, dense_flow, to_grey
+from mlbackend.sdk.spotting import top_mean
+from mlbackend.sdk.vision import FLOW_METHODS, dense_flow, to_grey
 
-# DIS presets besides mlbackend.vision.flow's "dis" (= the MEDIUM preset): about 4x and 10x faster.
+# DIS presets besides mlbackend.sdk.vision's "dis" (= the MEDIUM preset): about 4x and 10x faster.
 DIS_PRESETS = {"dis_fast": "DISOPTICAL_FLOW_PRESET_FAST", "dis_ultrafast": "DISOPTICAL_FLOW_PRESET_ULTRAFAST"}
 _local = threading.local()
 
@@ -31,7 +31,7 @@ def flow_methods() -> list[str]:
 
 
 def flow(prev_grey: np.ndarray, next_grey: np.ndarray, method: str = "dis") -> np.ndarray:
-    """mlbackend.vision.flow.dense_flow, plus the DIS presets of DIS_PRESETS."""
+    """mlbackend.sdk.vision.dense_flow, plus the DIS presets of DIS_PRESETS."""
     if method not in DIS_PRESETS:
         return dense_flow(prev_grey, next_grey, method)
     import cv2
@@ -79,7 +79,7 @@ def mdmd_value(head: np.ndarray, current: np.ndarray, tail: np.ndarray, *, grid:
 def mdmd_curve(faces, k: int, *, stride: int = 1, grid: int = 6, top: float = 1 / 3, method: str = "dis") -> np.ndarray:
     """F_i for every frame of `faces` (indexable grey frames), measured every `stride` frames and
     interpolated; head and tail indices clamped into the clip (framework docstring, Edges)."""
-    from mlbackend.spotting.framework import sampled_curve
+    from mlbackend.sdk.spotting import sampled_curve
 
     n = len(faces)
 

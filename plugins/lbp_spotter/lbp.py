@@ -84,8 +84,8 @@ def uniform_lbp(image: np.ndarray, radius: int = 1) -> np.ndarray:
 
 def block_histograms(image: np.ndarray, grid: int = 6, radius: int = 1, normalise: bool = True) -> np.ndarray:
     """(grid*grid, 59) float64 uniform LBP histograms of a grid x grid block split (row-major) of the
-    code image; each L1-normalised when `normalise`. Blocks follow mlbackend.vision.features.cell_index."""
-    from mlbackend.vision.features import cell_index
+    code image; each L1-normalised when `normalise`. Blocks follow mlbackend.sdk.vision.cell_index."""
+    from mlbackend.sdk.vision import cell_index
 
     bins = uniform_lbp(image, radius)
     cells = cell_index(bins.shape, grid)

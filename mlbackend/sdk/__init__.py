@@ -1,0 +1,28 @@
+"""The plugin SDK: everything a plugin may import from mlbackend, and nothing else.
+
+    from mlbackend.sdk import Plugin, ClipInput, ClipPrediction, register, write_checkpoint, ...
+    from mlbackend.sdk.vision import FaceFrames, motion_curve, segment_features, ...
+    from mlbackend.sdk.spotting import FeatureDifferenceSpotter, top_mean, sampled_curve, ...
+    from mlbackend.sdk.nets import FlowNetPlugin, STSTNet, TrainConfig, train_epochs, ...
+
+A facade: the code lives where the rest of mlbackend uses it too (contract, registry, checkpoints,
+predictions, vision, spotting, nets); these modules only name what is public for plugins. Plugins
+import mlbackend.sdk and its submodules, their own package and third-party libraries: an
+import-linter contract (pyproject.toml, run by tests/test_architecture.py) fails the tests on any
+other mlbackend import, and on any path from a plugin to Django, annotator or the ORM.
+Importing the SDK loads neither torch nor OpenCV (web processes import every plugin at start).
+"""
+
+from mlbackend.checkpoints import checkpoint_digest, model_version, read_checkpoint, write_checkpoint
+from mlbackend.contract import (
+    AU, AUS, CAPABILITIES, EMOTION, SPOTTING, ArrayFrames, ClipInput, ClipPrediction, Event, FrameSource,
+    LabeledClip, Plugin, PluginError, PredictedEvent, Progress, Segment,
+)
+from mlbackend.predictions import segment_predictions
+from mlbackend.registry import register
+
+__all__ = [
+    "AU", "AUS", "CAPABILITIES", "EMOTION", "SPOTTING", "ArrayFrames", "ClipInput", "ClipPrediction", "Event",
+    "FrameSource", "LabeledClip", "Plugin", "PluginError", "PredictedEvent", "Progress", "Segment",
+    "checkpoint_digest", "model_version", "read_checkpoint", "register", "segment_predictions", "write_checkpoint",
+]

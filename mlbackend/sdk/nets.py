@@ -1,0 +1,32 @@
+"""Neural-network plugins' base (mlbackend.nets: docs/models.md, docs/loso-speed.md).
+
+FlowNetPlugin and its helpers load at import; the torch-backed names (networks, training loop,
+fused STSTNet step) load on first use, so a plugin module that imports this one at its top
+still loads no torch until it trains or predicts.
+"""
+
+import importlib
+
+from mlbackend.nets.plugin_base import COMMON_DEFAULTS, FlowNetPlugin, validation_loss
+
+_LAZY = {
+    "STSTNet": "mlbackend.nets.models", "count_parameters": "mlbackend.nets.models",
+    "default_init": "mlbackend.nets.models", "dropout": "mlbackend.nets.models", "dropout_mask": "mlbackend.nets.models",
+    "TrainConfig": "mlbackend.nets.train", "deterministic": "mlbackend.nets.train",
+    "plain_step": "mlbackend.nets.train", "predict_proba": "mlbackend.nets.train", "train_epochs": "mlbackend.nets.train",
+    "FusedSTSTNet": "mlbackend.nets.fused",
+    "flow_maps": "mlbackend.nets.maps",
+}
+
+__all__ = ["COMMON_DEFAULTS", "FlowNetPlugin", "validation_loss", *_LAZY]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
