@@ -2,19 +2,20 @@
 
 import dataclasses
 import math
+import pkgutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+import plugins
 from mlbackend.contract import AUS, EMOTION, SPOTTING, ClipPrediction, Plugin
 from mlbackend.registry import get_plugin_class, load_plugins, plugin_names
 from tests.plugins.clipfactory import CLASSES, make_set
 
-# The baselines plus whatever the settings enable; every registered plugin gets the contract test.
-load_plugins(list(dict.fromkeys(["plugins.dummy", "plugins.flow_svm", "plugins.motion_spotter", "plugins.mmfnet",
-                                 "plugins.au_flow", "plugins.mdmd", "plugins.lbp_spotter", "plugins.ststnet",
-                                 "plugins.off_apexnet", *settings.MESTUDIO_PLUGINS])))
+# Every package under plugins/ plus whatever the settings enable; every registered plugin gets the contract test.
+PLUGIN_PACKAGES = sorted(f"plugins.{module.name}" for module in pkgutil.iter_modules(plugins.__path__) if module.ispkg)
+load_plugins(list(dict.fromkeys([*PLUGIN_PACKAGES, *settings.MESTUDIO_PLUGINS])))
 PLUGINS = plugin_names()
 LABELS = CLASSES
 AU_NUMBERS = (1, 12)
@@ -73,6 +74,17 @@ def check_predictions(cls, predictions, clip_inputs, version):
                 assert event.emotion in LABELS
             if AUS in cls.capabilities:
                 assert all(0.0 <= p <= 1.0 for p in event.au_probs.values())
+
+
+def in_package(cls: type, package: str) -> bool:
+    return cls.__module__ == package or cls.__module__.startswith(f"{package}.")
+
+
+@pytest.mark.parametrize("package", PLUGIN_PACKAGES)
+def test_every_package_under_plugins_registers_a_plugin(package):
+    """A package that registers nothing would silently escape the contract test below."""
+    assert any(in_package(get_plugin_class(name), package) for name in PLUGINS), \
+        f"{package} registers no plugin: decorate its Plugin subclass with mlbackend.sdk.register."
 
 
 @pytest.mark.parametrize("name", PLUGINS)
