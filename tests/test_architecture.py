@@ -15,9 +15,10 @@ PACKAGES = ("annotator", "mlbackend", "plugins")
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:
-    # The venv's own lint-imports; PYTHONPATH makes it analyse `root`, not an installed copy.
-    command = Path(sys.executable).with_name("lint-imports")
-    return subprocess.run([str(command), "--no-cache", "--no-logo"], cwd=root, capture_output=True, text=True,
+    # lint-imports under this interpreter; PYTHONPATH makes it analyse `root`, not an installed copy.
+    command = [sys.executable, "-c", "from importlinter.cli import lint_imports_command; lint_imports_command()",
+               "--no-cache", "--no-logo"]
+    return subprocess.run(command, cwd=root, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(root)}, timeout=300)
 
 

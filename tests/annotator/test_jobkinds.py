@@ -47,3 +47,10 @@ def test_a_kind_registered_twice_differently_is_a_configuration_error(throwaway_
 def test_a_row_of_an_unregistered_kind_still_shows_its_name(db):
     job = Job.objects.create(kind="retired")
     assert job.kind_label == "retired"
+
+
+def test_every_registered_kind_names_a_task_the_worker_runs():
+    from annotator.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscover the apps' tasks
+    assert [kind.name for kind in job_kinds() if kind.task not in app.tasks] == []
