@@ -162,8 +162,10 @@ def test_a_job_whose_worker_died_is_failed_by_the_sweeper_and_can_be_retried(lea
 @pytest.mark.django_db
 def test_models_page_lists_jobs_versions_and_reports(lead_api, coded_project):
     tasks.train(start(lead_api, coded_project, kind="train", plugin="dummy").pk)
+    start(lead_api, coded_project, kind="preannotate", plugin="dummy")
     page = lead_api.get(f"/projects/{coded_project.pk}/ml/")
     assert page.status_code == 200
+    assert b"<td>pre-annotate</td>" in page.content  # the registered label, not the stored name
     assert b"dummy-1.0+" in page.content and b"LOSO #" in page.content and b"active" in page.content
 
 
