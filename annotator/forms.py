@@ -60,3 +60,21 @@ class SubjectForm(forms.ModelForm):
 class MemberForm(forms.Form):
     username = forms.CharField(max_length=150, help_text="An existing account; administrators create accounts.")
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.CODER)
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(choices=[])
+    status = forms.ChoiceField(choices=[("reviewed", "reviewed only"), ("submitted", "submitted and reviewed"),
+                                        ("all", "all, drafts included")], initial="reviewed")
+    coder = forms.CharField(required=False, max_length=150, help_text="username; empty: every coder")
+    subject = forms.CharField(required=False, max_length=32)
+    dataset = forms.CharField(required=False, max_length=64)
+    consent_override = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Include subjects without consent because",
+        help_text="Lead only; the reason is logged with the export.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from annotator.exports.formats import FORMATS
+
+        self.fields["format"].choices = [(name, fmt.label) for name, fmt in FORMATS.items()]

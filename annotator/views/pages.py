@@ -31,7 +31,9 @@ def _clip_table_context(project) -> dict:
 @require_GET
 def project_detail(request, project_id: int):
     project = project_for_user(request.user, project_id)
-    context = _clip_table_context(project) | {
+    from annotator.views.exports import exports_context
+
+    context = _clip_table_context(project) | exports_context(project) | {
         "upload_form": UploadForm(), "subject_form": SubjectForm(), "member_form": MemberForm(),
         "memberships": project.memberships.select_related("user").order_by("user__username"),
         "can_upload": can_code(project.role), "can_manage": can_manage(project.role),
