@@ -16,7 +16,8 @@ from mlbackend.services.runtime import label_space, make_plugin, pick_device
 
 
 def archive_evaluate(*, path: Path, plugin: str, labels: list[str] | None = None, seed: int = 0,
-                     plugin_params: dict | None = None, progress=lambda fraction, message: None) -> LosoResult:
+                     plugin_params: dict | None = None, progress=lambda fraction, message: None,
+                     protocol: str = "loso") -> LosoResult:
     archive = archive_read(path)
     manifest = archive.manifest
     capabilities = make_plugin(plugin).capabilities
@@ -34,4 +35,4 @@ def archive_evaluate(*, path: Path, plugin: str, labels: list[str] | None = None
 
     with tempfile.TemporaryDirectory(prefix="archive-eval-") as workdir:
         return loso_evaluate(factory, archive.clips, labels=chosen, workdir=Path(workdir), progress=progress,
-                             device=pick_device(), seed=seed, aus=aus)
+                             device=pick_device(), seed=seed, aus=aus, protocol=protocol)

@@ -22,6 +22,12 @@ class Command(MlJobCommand):
         parser.add_argument("--archive", help="A training archive (manage.py export_training) to evaluate instead "
                                               "of a project: recognition and AU figures, no report row.")
         parser.add_argument("--json", help="With --archive: also write the figures to this JSON file.")
+        parser.add_argument("--protocol", default="loso", choices=["loso", "lovo"],
+                            help="loso: leave-one-subject-out (default); lovo: leave-one-video-out (the fused-set "
+                                 "baseline's protocol; subjects then appear on both sides of a fold).")
+
+    def extra_params(self, options) -> dict:
+        return {"protocol": options["protocol"]}
 
     def handle(self, *args, **options):
         if options["archive"]:
@@ -37,10 +43,12 @@ class Command(MlJobCommand):
 
         try:
             result = archive_evaluate(path=Path(options["archive"]), plugin=options["plugin"], labels=options["labels"],
-                                      seed=options["seed"], progress=progress_bar(self.stderr))
+                                      seed=options["seed"], progress=progress_bar(self.stderr),
+                                      protocol=options["protocol"])
         except (ArchiveError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         self.stderr.write("")
+        self.protocol_line(result.protocol)
         self.recognition(f"archive {Path(options['archive']).name}", result.overall, result.per_dataset,
                          len(result.per_subject), result.au_metrics)
         if options["json"]:
@@ -59,8 +67,16 @@ class Command(MlJobCommand):
             self.stdout.write(self.style.SUCCESS(
                 f"{title}: AU mean F1 {au['mean_f1']:.3f} over {au['n_scored']} AUs  n={au['n']}"))
 
+    def protocol_line(self, protocol: str) -> None:
+        from mlbackend.evaluation.loso import PROTOCOLS, protocol_warning
+
+        self.stdout.write(f"protocol: {PROTOCOLS[protocol]}")
+        if protocol_warning(protocol):
+            self.stdout.write(self.style.WARNING(f"warning: {protocol_warning(protocol)}"))
+
     def report(self, job) -> None:
         report = EvaluationReport.objects.get(job=job)
+        self.protocol_line(report.protocol)
         self.recognition(f"report {report.pk}", report.overall, report.per_dataset, len(report.per_subject),
                          report.au_metrics)
         spotting = report.spotting
