@@ -71,6 +71,8 @@ def export_create(*, project: Project, user, format: str, filters: dict | None =
                              consent_override=consent_override)
     without_consent = subjects_without_consent(project, filters)
     with transaction.atomic():
+        if reason:  # on the row for the audit trail: which subjects the override let through
+            filters = {**filters, "included_without_consent": without_consent}
         export = Export.objects.create(
             project=project, format=format, filters=filters, consent_override=reason, created_by=user,
             subjects_excluded=[] if reason else without_consent,

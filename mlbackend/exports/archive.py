@@ -18,6 +18,7 @@ Reading an archive treats it as hostile: only these names, bounded sizes and ima
 import csv
 import io
 import json
+import logging
 import re
 import zipfile
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from mlbackend.nets.maps import apex_of, flow_maps
 from mlbackend.selectors import labeled_clips
 from mlbackend.vision import FaceFrames, face_box
 
+logger = logging.getLogger("mestudio.exports")
 ARCHIVE_FORMAT = "mestudio-training-archive"
 FORMAT_NAME = "training_archive"  # Export.format of the logged row
 COLUMNS = ("event", "clip_id", "subject", "dataset", "fps", "n_frames", "onset", "apex", "offset", "kind", "emotion",
@@ -91,10 +93,13 @@ def archive_write(*, project: Project, path: Path, label_source: str = "reviewed
     """Write the archive atomically to `path` and log it as an Export row (format training_archive)."""
     data, _snapshot = labeled_clips(project, label_source)
     reason = consent_override.strip()
+    kept, excluded = consenting(project, data)
     if reason:
+        logger.warning("training archive of project %s includes subjects without consent %s: %s",
+                       project.pk, excluded, reason)
         excluded = []
     else:
-        data, excluded = consenting(project, data)
+        data = kept
     rows, n_events = [], sum(len(clip.events) for clip in data)
     with atomic_output(Path(path)) as temporary, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
         for clip in data:

@@ -81,6 +81,7 @@ def test_consent_override_is_lead_only_needs_a_reason_and_is_logged(project, lea
         export = export_create(project=project, user=lead, format="casme2_csv", filters={"status": "all"},
                                consent_override="Ethics board approval 2024/17 covers archived sessions")
     assert export.row_count == 4 and export.consent_override.startswith("Ethics board")
+    assert export.filters["included_without_consent"] == ["sub02"]
     assert "sub02" in caplog.text and "Ethics board approval" in caplog.text
 
 
