@@ -60,3 +60,52 @@ class SubjectForm(forms.ModelForm):
 class MemberForm(forms.Form):
     username = forms.CharField(max_length=150, help_text="An existing account; administrators create accounts.")
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.CODER)
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(choices=[])
+    status = forms.ChoiceField(choices=[("reviewed", "reviewed only"), ("submitted", "submitted and reviewed"),
+                                        ("all", "all, drafts included")], initial="reviewed")
+    coder = forms.CharField(required=False, max_length=150, help_text="username; empty: every coder")
+    subject = forms.CharField(required=False, max_length=32)
+    dataset = forms.CharField(required=False, max_length=64)
+    consent_override = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Include subjects without consent because",
+        help_text="Lead only; the reason is logged with the export.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from annotator.exports.formats import FORMATS
+
+        self.fields["format"].choices = [(name, fmt.label) for name, fmt in FORMATS.items()]
+
+
+class CompositeForm(forms.Form):
+    sources = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple,
+                                             help_text="Imported dataset projects you lead.")
+    mapping = forms.ChoiceField(choices=[])
+    custom_mapping = forms.FileField(required=False, help_text="A mapping .json file (overrides the choice above).")
+    ground_truth = forms.FileField(required=False, help_text="Official composite CSV: dataset, sub, filename_o, label.")
+    label_source = forms.ChoiceField(choices=[("reviewed", "reviewed (gold) codes"),
+                                              ("submitted", "submitted and reviewed")], initial="reviewed")
+    name = forms.CharField(required=False, max_length=200, help_text="Name of the new project (to build).")
+
+    def __init__(self, *args, projects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from annotator.composites.mappings import NAMED
+
+        self.fields["sources"].queryset = projects
+        self.fields["mapping"].choices = [(m.name, m.title) for m in NAMED.values()]
+
+    def clean_custom_mapping(self):
+        import json
+
+        upload = self.cleaned_data.get("custom_mapping")
+        if not upload:
+            return None
+        if upload.size > 1 << 20:
+            raise forms.ValidationError("A mapping file is at most 1 MiB.")
+        try:
+            return json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise forms.ValidationError(f"The mapping file is not JSON: {exc}") from None

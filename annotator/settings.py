@@ -182,6 +182,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Name a queue (e.g. "gpu") to send training, evaluation and pre-annotation there; GPU workers consume it.
 MESTUDIO_GPU_QUEUE = os.environ.get("MESTUDIO_GPU_QUEUE", "")
+# Exports of more codes than this run as a job instead of in the request.
+MESTUDIO_EXPORT_SYNC_MAX_ROWS = int(os.environ.get("MESTUDIO_EXPORT_SYNC_MAX_ROWS", 5_000))
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-jobs": {"task": "annotator.sweep_stale_jobs", "schedule": 30.0},
 }

@@ -38,6 +38,8 @@ class MlJobStartSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(required=False, allow_null=True)
     labels = serializers.ListField(child=serializers.CharField(), required=False)
     plugin_params = serializers.DictField(required=False)
+    protocol = serializers.ChoiceField(choices=["loso", "lovo"], default="loso",
+                                       help_text="Evaluation split: leave-one-subject-out or leave-one-video-out.")
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):
@@ -71,7 +73,7 @@ class ReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = EvaluationReport
         fields = ["id", "plugin", "plugin_version", "params", "label_source", "labels", "overall", "per_dataset",
-                  "per_subject", "folds", "au_metrics", "spotting", "seed", "model_version", "job", "created_at"]
+                  "per_subject", "folds", "au_metrics", "spotting", "seed", "protocol", "model_version", "job", "created_at"]
 
 
 def _report_for(user, report_id: int) -> EvaluationReport:

@@ -91,6 +91,8 @@ class EvaluationReport(models.Model):
     # {} for a plugin that does not spot.
     spotting = models.JSONField(default=dict, blank=True)
     seed = models.IntegerField(default=0)
+    # "loso" (leave-one-subject-out) or "lovo" (leave-one-video-out: subjects on both sides of a fold)
+    protocol = models.CharField(max_length=8, default="loso")
     model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
                                       related_name="reports")
     job = models.ForeignKey("annotator.Job", null=True, on_delete=models.SET_NULL, related_name="+")

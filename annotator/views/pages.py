@@ -14,6 +14,7 @@ from annotator.selectors.access import clip_for_user, events_visible, project_fo
 from annotator.selectors.clips import any_clip_in_progress, clips_of_project, latest_jobs_by_clip
 from annotator.services.clips import clip_create_from_uploads, clip_reingest
 from annotator.services.projects import membership_set, subject_create, subject_get_or_create
+from annotator.views.exports import exports_context
 
 
 @require_GET
@@ -31,7 +32,7 @@ def _clip_table_context(project) -> dict:
 @require_GET
 def project_detail(request, project_id: int):
     project = project_for_user(request.user, project_id)
-    context = _clip_table_context(project) | {
+    context = _clip_table_context(project) | exports_context(project) | {
         "upload_form": UploadForm(), "subject_form": SubjectForm(), "member_form": MemberForm(),
         "memberships": project.memberships.select_related("user").order_by("user__username"),
         "can_upload": can_code(project.role), "can_manage": can_manage(project.role),

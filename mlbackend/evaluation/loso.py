@@ -12,6 +12,11 @@ an AU set, `LosoResult.au_metrics` scores them (mlbackend.evaluation.au_metrics:
 the positive class on the pooled predictions, and their mean). A plugin with "aus" but not
 "emotion" is evaluated on the events that carry at least one coded AU; its emotion figures
 (`overall`, `per_dataset`) are then empty and `labels` may be empty.
+
+Protocols: "loso" (default) holds out one subject per fold. "lovo" (leave-one-video-out) holds
+out one clip per fold, because the fused five-dataset baseline is published under it; the same
+subject's other clips then sit in the training set, so its figures are not comparable to LOSO
+and the result says so (`protocol`, `protocol_warning`).
 """
 
 import dataclasses
@@ -27,6 +32,22 @@ from mlbackend.evaluation.metrics import recognition_metrics
 
 class EvaluationCancelled(Exception):
     pass
+
+
+LOSO, LOVO = "loso", "lovo"
+PROTOCOLS = {LOSO: "leave-one-subject-out", LOVO: "leave-one-video-out"}
+LOVO_WARNING = ("Leave-one-video-out: a subject's other videos are in the training set of every fold that tests one "
+                "of its videos, so subjects appear on both sides; not comparable with leave-one-subject-out figures.")
+
+
+def protocol_warning(protocol: str) -> str:
+    return LOVO_WARNING if protocol == LOVO else ""
+
+
+def check_protocol(protocol: str) -> str:
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"Unknown protocol {protocol!r}; choose {' or '.join(PROTOCOLS)}.")
+    return protocol
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,7 @@ class LosoResult:
     folds: list[dict] = field(default_factory=list)
     aus: list[int] = field(default_factory=list)  # AUs scored by au_metrics; empty: no AU evaluation
     emotion: bool = True  # False for an AU-only plugin: no emotion figures
+    protocol: str = LOSO
 
     def _metrics(self, samples: Sequence[PooledSample]) -> dict:
         if not self.emotion:
@@ -97,6 +119,7 @@ class LosoResult:
         return {
             "labels": self.labels, "overall": self.overall, "per_dataset": self.per_dataset,
             "per_subject": self.per_subject, "folds": self.folds, "aus": self.aus, "au_metrics": self.au_metrics,
+            "protocol": self.protocol, "protocol_warning": protocol_warning(self.protocol),
             "samples": [dataclasses.asdict(s) for s in self.samples],
         }
 
@@ -127,20 +150,41 @@ class Fold:
                 "seconds": round(time.monotonic() - self.started, 3)}
 
 
+def held_out_folds(data: Sequence[LabeledClip], units: Sequence[str], unit_of: Callable[[LabeledClip], str], *,
+                   progress: Progress, should_stop: Callable[[], bool]) -> Iterator[Fold]:
+    """One fold per unit (a subject, or a video): its clips are the test set, every other clip trains."""
+    span = 1.0 / len(units)
+    for index, unit in enumerate(units):
+        if should_stop():
+            raise EvaluationCancelled(f"cancelled before fold {index + 1} of {len(units)}")
+
+        def fold_progress(fraction: float, message: str, _index=index, _unit=unit) -> None:
+            progress((_index + 0.9 * fraction) * span, f"fold {_index + 1}/{len(units)} ({_unit}): {message}")
+
+        yield Fold(index, unit, [c for c in data if unit_of(c) != unit], [c for c in data if unit_of(c) == unit],
+                   fold_progress)
+        progress((index + 1) * span, f"fold {index + 1}/{len(units)} done")
+
+
 def subject_folds(data: Sequence[LabeledClip], subjects: Sequence[str], *, progress: Progress,
                   should_stop: Callable[[], bool]) -> Iterator[Fold]:
     """The leave-one-subject-out split every evaluator uses, with progress and cancellation between folds."""
-    span = 1.0 / len(subjects)
-    for index, subject in enumerate(subjects):
-        if should_stop():
-            raise EvaluationCancelled(f"cancelled before fold {index + 1} of {len(subjects)}")
+    return held_out_folds(data, subjects, lambda clip: clip.clip.subject, progress=progress, should_stop=should_stop)
 
-        def fold_progress(fraction: float, message: str, _index=index, _subject=subject) -> None:
-            progress((_index + 0.9 * fraction) * span, f"fold {_index + 1}/{len(subjects)} ({_subject}): {message}")
 
-        yield Fold(index, subject, [c for c in data if c.clip.subject != subject],
-                   [c for c in data if c.clip.subject == subject], fold_progress)
-        progress((index + 1) * span, f"fold {index + 1}/{len(subjects)} done")
+def video_key(clip: LabeledClip) -> str:
+    return f"{clip.clip.subject}/{clip.clip.clip_id}"
+
+
+def protocol_folds(data: Sequence[LabeledClip], protocol: str, *, progress: Progress,
+                   should_stop: Callable[[], bool]) -> Iterator[Fold]:
+    if protocol == LOVO:
+        videos = list(dict.fromkeys(video_key(clip) for clip in data))
+        if len(videos) < 2:
+            raise ValueError("Leave-one-video-out needs labelled codes on at least two videos.")
+        return held_out_folds(data, videos, video_key, progress=progress, should_stop=should_stop)
+    subjects = sorted({clip.clip.subject for clip in data})
+    return subject_folds(data, subjects, progress=progress, should_stop=should_stop)
 
 
 def fit_fold(plugin_factory: Callable[[], Plugin], fold: Fold, *, workdir: Path, device: str, seed: int) -> Plugin:
@@ -154,25 +198,27 @@ def fit_fold(plugin_factory: Callable[[], Plugin], fold: Fold, *, workdir: Path,
 def loso_evaluate(
     plugin_factory: Callable[[], Plugin], data: Sequence[LabeledClip], *, labels: Sequence[str], workdir: Path,
     progress: Progress, device: str = "cpu", seed: int = 0, should_stop: Callable[[], bool] = lambda: False,
-    aus: Sequence[int] | None = None,
+    aus: Sequence[int] | None = None, protocol: str = LOSO,
 ) -> LosoResult:
     """The entry point: fold by fold, or mlbackend.nets.fast.loso_fast for plugins that declare
-    `fold_parallel` (same split, samples and figures; inputs computed once, folds trained side by side)."""
+    `fold_parallel` (same split, samples and figures; inputs computed once, folds trained side by side).
+    `protocol`: "loso" or "lovo" (leave-one-video-out, always fold by fold)."""
+    check_protocol(protocol)
     probe = plugin_factory()
-    if getattr(probe, "fold_parallel", False):
+    if protocol == LOSO and getattr(probe, "fold_parallel", False):
         from mlbackend.nets.fast import loso_fast, supports_loso_fast
 
         if supports_loso_fast(probe):
             return loso_fast(plugin_factory, data, labels=list(labels), workdir=workdir, progress=progress,
                              device=device, seed=seed, should_stop=should_stop)
     return loso_fold_by_fold(plugin_factory, data, labels=labels, workdir=workdir, progress=progress, device=device,
-                             seed=seed, should_stop=should_stop, aus=aus)
+                             seed=seed, should_stop=should_stop, aus=aus, protocol=protocol)
 
 
 def loso_fold_by_fold(
     plugin_factory: Callable[[], Plugin], data: Sequence[LabeledClip], *, labels: Sequence[str], workdir: Path,
     progress: Progress, device: str = "cpu", seed: int = 0, should_stop: Callable[[], bool] = lambda: False,
-    aus: Sequence[int] | None = None,
+    aus: Sequence[int] | None = None, protocol: str = LOSO,
 ) -> LosoResult:
     """`aus`: the AU numbers to score for a plugin with the "aus" capability (None: every AU coded in
     `data`; empty: no AU figures). A plugin with "aus" but not "emotion" is scored on AUs only."""
@@ -181,15 +227,16 @@ def loso_fold_by_fold(
     aus_only = AUS in capabilities and EMOTION not in capabilities
     data = [clip for clip in data if recognisable(clip, labels, aus_only)]
     subjects = sorted({clip.clip.subject for clip in data})
-    if len(subjects) < 2:
+    if protocol == LOSO and len(subjects) < 2:
         raise ValueError("Leave-one-subject-out needs labelled clips of at least two subjects.")
     if aus is None:
         aus = sorted({au.number for clip in data for event in clip.events for au in event.aus})
     scored_aus = sorted({int(n) for n in aus}) if AUS in capabilities else []
     if aus_only and not scored_aus:
         raise ValueError("An AU detector needs an AU set to score.")
-    result = LosoResult(labels=labels, samples=[], aus=scored_aus, emotion=not aus_only)
-    for fold in subject_folds(data, subjects, progress=progress, should_stop=should_stop):
+    result = LosoResult(labels=labels, samples=[], aus=scored_aus, emotion=not aus_only,
+                        protocol=check_protocol(protocol))
+    for fold in protocol_folds(data, protocol, progress=progress, should_stop=should_stop):
         plugin = fit_fold(plugin_factory, fold, workdir=workdir, device=device, seed=seed)
         predictions = plugin.predict([timing_only(clip, labels, aus_only) for clip in fold.test])
         result.samples.extend(_pool(fold.test, predictions, labels, fold.subject, aus_only=aus_only))

@@ -22,9 +22,10 @@ def progress_bar(stream):
 class MlJobCommand(BaseCommand):
     kind: str
     work = None  # the service that does the job, set by each command
+    project_required = True
 
     def add_arguments(self, parser):
-        parser.add_argument("--project", required=True, help="Project name or id.")
+        parser.add_argument("--project", required=self.project_required, help="Project name or id.")
         parser.add_argument("--plugin", required=True)
         parser.add_argument("--label-source", default="submitted", choices=["submitted", "reviewed"])
         parser.add_argument("--seed", type=int, default=0)

@@ -18,7 +18,7 @@ import shutil
 from annotator.models import Job
 from annotator.services.jobs import ProgressReporter, job_is_cancelled, job_log, job_set_device
 from mlbackend.contract import AUS, EMOTION, SPOTTING, LabeledClip
-from mlbackend.evaluation.loso import loso_evaluate
+from mlbackend.evaluation.loso import LOSO, PROTOCOLS, loso_evaluate, protocol_warning
 from mlbackend.evaluation.spotting import KINDS, spotting_loso
 from mlbackend.models import EvaluationReport, ModelVersion
 from mlbackend.selectors import labeled_clips
@@ -82,6 +82,7 @@ def evaluation_run(*, job: Job, progress: ProgressReporter, model_version: Model
     device = pick_device()
     job_set_device(job=job, device=device)
     seed = int(params.get("seed", 0))
+    protocol = params.get("protocol", LOSO)
 
     def factory():
         return make_plugin(params["plugin"], labels=labels, aus=job.project.au_set, params=params.get("plugin_params"))
@@ -93,11 +94,13 @@ def evaluation_run(*, job: Job, progress: ProgressReporter, model_version: Model
               "spotting": {}}
     try:
         if recognises:
-            job_log(job=job, line=f"LOSO over {len(snapshot['subjects'])} subjects, {len(snapshot['events'])} codes, "
+            if protocol_warning(protocol):
+                job_log(job=job, line=f"warning: {protocol_warning(protocol)}")
+            job_log(job=job, line=f"{PROTOCOLS[protocol]} over {len(snapshot['subjects'])} subjects, {len(snapshot['events'])} codes, "
                                   + (f"AUs {aus}" if aus_only else f"labels {labels}") + f", device {device}")
             result = loso_evaluate(
                 factory, data, labels=labels, workdir=workdir / "loso", progress=recognition_progress, device=device,
-                seed=seed, should_stop=lambda: job_is_cancelled(job), aus=aus,
+                seed=seed, should_stop=lambda: job_is_cancelled(job), aus=aus, protocol=protocol,
             )
             overall = result.overall
             if overall:
@@ -127,7 +130,7 @@ def evaluation_run(*, job: Job, progress: ProgressReporter, model_version: Model
     return EvaluationReport.objects.create(
         project=job.project, plugin=params["plugin"], plugin_version=plugin_class.version,
         params=params.get("plugin_params") or {}, label_source=label_source, labels=labels, seed=seed,
-        model_version=model_version, job=job, created_by=job.created_by, **fields,
+        model_version=model_version, job=job, created_by=job.created_by, protocol=protocol, **fields,
     )
 
 

@@ -7,6 +7,7 @@ from annotator.permissions import can_manage, role_for
 from annotator.services.jobs import job_create, job_enqueue_on_commit
 from mlbackend.contract import AUS, EMOTION, SPOTTING, PluginError
 from mlbackend.jobkinds import EVALUATE, PREANNOTATE, TRAIN
+from mlbackend.evaluation.loso import PROTOCOLS
 from mlbackend.models import ModelVersion
 from mlbackend.registry import get_plugin_class
 
@@ -17,6 +18,7 @@ def ml_job_create(
     *, kind: str, project, created_by, plugin: str, label_source: str = ModelVersion.LabelSource.SUBMITTED,
     seed: int = 0, evaluate: bool = True, clips: list[int] | None = None, model_version: int | None = None,
     labels: list[str] | None = None, plugin_params: dict | None = None, enqueue: bool = True,
+    protocol: str = "loso",
 ) -> Job:
     """Validate and record an ML job; queue it for a worker unless the caller runs it (the CLI)."""
     if created_by is not None and not can_manage(role_for(created_by, project)):
@@ -31,6 +33,8 @@ def ml_job_create(
     if kind == EVALUATE and not evaluable:
         raise ValidationError({"plugin": f"{plugin} neither recognises emotions, detects AUs nor spots movements; "
                                          "LOSO evaluation needs one that does."})
+    if protocol not in PROTOCOLS:
+        raise ValidationError({"protocol": f"Choose {' or '.join(PROTOCOLS)} ({', '.join(PROTOCOLS.values())})."})
     if label_source not in ModelVersion.LabelSource.values:
         raise ValidationError({"label_source": "Choose submitted or reviewed."})
     if model_version is not None and not ModelVersion.objects.filter(pk=model_version, project=project).exists():
@@ -39,7 +43,7 @@ def ml_job_create(
         "plugin": plugin, "label_source": label_source, "seed": int(seed),
         "evaluate": bool(evaluate) and evaluable,
         "clips": list(clips or []), "model_version": model_version, "labels": list(labels or []),
-        "plugin_params": dict(plugin_params or {}),
+        "plugin_params": dict(plugin_params or {}), "protocol": protocol,
     }
     job = job_create(kind=kind, project=project, params=params, created_by=created_by)
     if enqueue:

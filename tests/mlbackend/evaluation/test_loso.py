@@ -102,3 +102,26 @@ def test_one_subject_is_refused_with_a_clear_message(tmp_path):
     with pytest.raises(ValueError, match="at least two subjects"):
         loso_evaluate(lambda: DummyPlugin(labels=LABELS), tiny_set()[:4], labels=LABELS, workdir=tmp_path,
                       progress=lambda f, m: None)
+
+
+def test_leave_one_video_out_holds_out_each_video_and_says_so(tmp_path):
+    from mlbackend.evaluation.loso import LOVO_WARNING
+
+    frames = ArrayFrames(np.zeros((10, 8, 8, 3), np.uint8))
+    data = [LabeledClip(ClipInput(clip_id=f"{s}-{c}", subject=s, dataset="SAMM" if s == "A" else "CASME II", fps=100,
+                                  n_frames=10, frames=frames),
+                        (Event(1, 3, 6, emotion=["positive", "negative"][c % 2]),))
+            for s in ("A", "B") for c in range(3)]
+    plugin = DummyPlugin
+    result = loso_evaluate(lambda: plugin(labels=["positive", "negative"]), data, labels=["positive", "negative"],
+                           workdir=tmp_path, progress=lambda f, m: None, protocol="lovo")
+    assert [fold["n_test"] for fold in result.folds] == [1] * 6
+    assert [fold["n_train"] for fold in result.folds] == [5] * 6  # the test subject's other videos train
+    assert result.to_dict()["protocol"] == "lovo" and result.to_dict()["protocol_warning"] == LOVO_WARNING
+    assert set(result.per_dataset) == {"SAMM", "CASME II"}
+    subject_wise = loso_evaluate(lambda: plugin(labels=["positive", "negative"]), data, labels=["positive", "negative"],
+                                 workdir=tmp_path, progress=lambda f, m: None)
+    assert [fold["n_test"] for fold in subject_wise.folds] == [3, 3] and subject_wise.protocol == "loso"
+    with pytest.raises(ValueError, match="protocol"):
+        loso_evaluate(lambda: plugin(labels=["positive", "negative"]), data, labels=["positive", "negative"],
+                      workdir=tmp_path, progress=lambda f, m: None, protocol="kfold")

@@ -1,0 +1,1 @@
+"""Exports that need the ML side (flow maps): the training archive."""
