@@ -3,6 +3,7 @@
 from celery import shared_task
 from celery.signals import worker_ready
 
+from annotator.services.dataset_jobs import dataset_import_job
 from annotator.services.ingest import clip_ingest_job
 from annotator.services.jobs import job_sweep_stale
 
@@ -10,6 +11,11 @@ from annotator.services.jobs import job_sweep_stale
 @shared_task(name="annotator.ingest_clip")
 def ingest_clip(job_id: int) -> None:
     clip_ingest_job(job_id=job_id)
+
+
+@shared_task(name="annotator.import_dataset")
+def import_dataset(job_id: int) -> None:
+    dataset_import_job(job_id=job_id)
 
 
 @shared_task(name="annotator.sweep_stale_jobs")

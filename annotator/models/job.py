@@ -12,6 +12,7 @@ class Job(models.Model):
         EVALUATE = "evaluate"
         ANALYSE = "analyse", "analyse clip"
         PROPOSE = "propose", "propose onset and offset"
+        IMPORT = "import", "import dataset"
 
     class Status(models.TextChoices):
         QUEUED = "queued"

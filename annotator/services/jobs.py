@@ -29,6 +29,7 @@ TASK_FOR_KIND = {
     Job.Kind.EVALUATE: "mlbackend.evaluate",
     Job.Kind.ANALYSE: "mlbackend.analyse",
     Job.Kind.PROPOSE: "mlbackend.propose_interval",
+    Job.Kind.IMPORT: "annotator.import_dataset",
 }
 ACCELERATED_KINDS = {Job.Kind.PREANNOTATE, Job.Kind.TRAIN, Job.Kind.EVALUATE}
 
