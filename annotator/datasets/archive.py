@@ -47,7 +47,7 @@ def _zip_members(archive: zipfile.ZipFile, limits: dict) -> list[Member]:
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
             raise DatasetError(f"The archive holds a symbolic link ({info.filename[:100]!r}); links are refused.")
-        if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):  # 0: written without a type
             raise DatasetError(f"The archive holds a special file ({info.filename[:100]!r}); it is refused.")
         safe_member_path(info.filename)
         if info.file_size > 1 << 20 and info.file_size > limits["MAX_RATIO"] * max(info.compress_size, 1):
