@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from annotator.views import pages
+from annotator.views import imports, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -13,6 +13,9 @@ urlpatterns = [
     path("projects/<int:project_id>/upload/", pages.clip_upload, name="clip-upload"),
     path("projects/<int:project_id>/subjects/", pages.subject_add, name="subject-add"),
     path("projects/<int:project_id>/members/", pages.member_set, name="member-set"),
+    path("projects/<int:project_id>/import/", imports.import_page, name="dataset-import"),
+    path("projects/<int:project_id>/imports/<int:job_id>/", imports.import_report, name="import-report"),
+    path("projects/<int:project_id>/imports/<int:job_id>.json", imports.import_report_data, name="import-report-json"),
     path("clips/<int:clip_id>/", pages.workspace, name="workspace"),
     path("clips/<int:clip_id>/retry/", pages.clip_retry, name="clip-retry"),
     path("api/", include("annotator.api.urls")),
