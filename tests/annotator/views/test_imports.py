@@ -81,3 +81,15 @@ def test_a_dry_run_from_the_page_reports_and_imports_nothing(project, lead, tmp_
     job = dataset_import_job(job_id=Job.objects.get().pk)
     assert job.status == Job.Status.SUCCEEDED and job.import_report.dry_run
     assert job.import_report.summary["rows_imported"] == 5 and not Clip.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_workspace_hands_the_dataset_frame_numbers_to_the_viewer(project, lead, tmp_path):
+    from annotator.services.datasets import dataset_import
+
+    dataset_import(project=project, format="casme2", root=fixtures.casme2(tmp_path / "src"), align=False)
+    clip = Clip.objects.get(name="EP02_01f")
+    page = client_for(lead).get(f"/clips/{clip.pk}/")
+    assert page.status_code == 200
+    assert page.context["config"]["frameNumbers"] == list(range(46, 54))
+    assert "CASME II frames 46–53" in page.content.decode()
