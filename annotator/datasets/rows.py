@@ -63,9 +63,10 @@ def _frame_value(cell, name: str, reasons: list[str]) -> int | None:
     return value
 
 
-def plan_row(row: SheetRow, numbering: list[int] | None, *, emotions: list[str], au_set: set[int],
+def plan_row(row: SheetRow, numbering: list[int] | None, *, emotions: dict[str, str], au_set: set[int],
              has_apex: bool) -> RowOutcome:
-    """numbering: the clip's frame numbers (index = frame id), None when the clip has no frame folder."""
+    """numbering: the clip's frame numbers (index = frame id), None when the clip has no frame folder;
+    emotions: the project's labels by their lower-case spelling."""
     outcome = RowOutcome(line=row.line, source=row.source, subject=row.subject, clip=row.clip,
                          reasons=list(row.notes), sheet={
         "onset": cell_text(row.onset), "apex": cell_text(row.apex), "offset": cell_text(row.offset),
@@ -101,7 +102,9 @@ def plan_row(row: SheetRow, numbering: list[int] | None, *, emotions: list[str],
     if outside:
         outcome.reasons.append(f"AU {', '.join(map(str, outside))} not in the project's AU set")
     emotion = cell_text(row.emotion).lower()
-    if emotion and emotion not in emotions:
+    if emotion in emotions:
+        emotion = emotions[emotion]  # the project's own spelling (Happiness -> happiness, or the reverse)
+    elif emotion:
         outcome.reasons.append(f"emotion {emotion!r} is not in the project's set")
     if blocking:
         outcome.outcome = SKIPPED

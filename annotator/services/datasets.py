@@ -90,7 +90,7 @@ def dataset_plan(*, project: Project, fmt: DatasetFormat, root: Path) -> ImportP
         if source is not None and clip.frame_numbers != [frame.number for frame in source.frames]:
             notes.append(f"clip {key[0]}/{key[1]} was imported before with other frames: the stored frames are kept "
                          "and its rows are mapped through them")
-    emotions = [label.lower() for label in project.emotion_labels]
+    emotions = {label.lower(): label for label in project.emotion_labels}
     au_set = set(project.au_set)
     rows = []
     for row in fmt.rows(root, clips):

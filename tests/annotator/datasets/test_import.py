@@ -131,3 +131,27 @@ def test_a_sheet_with_a_million_rows_is_refused_with_bounded_memory(dataset_proj
     with pytest.raises(DatasetError, match="more than 100000 rows"):
         run(dataset_project, root)
     assert not Clip.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_failure_after_the_folders_moved_removes_them_with_the_rows(dataset_project, tmp_path, settings,
+                                                                      monkeypatch):
+    from annotator.services import datasets
+
+    def broken(*args, **kwargs):
+        assert any((Path(settings.MEDIA_ROOT) / "clips").rglob("*.jpg"))  # the frames were in place already
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(datasets, "_write_events", broken)
+    with pytest.raises(RuntimeError, match="database went away"):
+        run(dataset_project, fixtures.casme2(tmp_path / "casme2"))
+    assert not Clip.objects.exists() and not Subject.objects.exists()
+    assert not any(Path(settings.MEDIA_ROOT).rglob("*.jpg"))
+
+
+@pytest.mark.django_db
+def test_sheet_emotions_take_the_project_spelling(project, tmp_path):
+    project.emotion_labels = ["Happiness", "Surprise"]
+    project.save(update_fields=["emotion_labels"])
+    run(project, fixtures.mmew(tmp_path / "mmew"), fmt="mmew")
+    assert CodingEvent.objects.get().emotion == "Happiness"
