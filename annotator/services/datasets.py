@@ -103,7 +103,8 @@ def dataset_plan(*, project: Project, fmt: DatasetFormat, root: Path) -> ImportP
 
 
 def _report(plan: ImportPlan, *, dry_run: bool, new_clips: int, new_events: int) -> dict:
-    counts = {outcome: sum(1 for row in plan.rows if row.outcome == outcome) for outcome in (IMPORTED, FLAGGED, SKIPPED)}
+    counts = {outcome: sum(1 for row in plan.rows if row.outcome == outcome)
+              for outcome in (IMPORTED, FLAGGED, SKIPPED)}
     return {
         "format": plan.fmt.name, "dataset": plan.fmt.label, "dry_run": dry_run, "notes": plan.notes,
         "summary": {
