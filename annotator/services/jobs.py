@@ -134,8 +134,11 @@ def job_retry(*, job: Job, created_by) -> Job:
     ).update(retried_at=timezone.now())
     if not claimed:
         raise JobNotRetryable("Only a failed or cancelled job can be retried, and only once.")
-    if job.kind == Job.Kind.INGEST and job.clip_id:
-        Clip.objects.filter(pk=job.clip_id).update(status=Clip.Status.PENDING, error="")
+    # Only a failed clip is ingested again here (a failed clip has no codes); a ready one goes through
+    # clips.clip_reingest and its checks. Raising rolls the claim above back.
+    if job.kind == Job.Kind.INGEST and job.clip_id and not Clip.objects.filter(
+            pk=job.clip_id, status=Clip.Status.FAILED).update(status=Clip.Status.PENDING, error=""):
+        raise JobNotRetryable("The clip is not failed; re-ingest it from the clip list.")
     retry = job_create(kind=job.kind, project=job.project, clip=job.clip, params=job.params, created_by=created_by)
     job_enqueue_on_commit(job=retry)
     return retry

@@ -106,3 +106,17 @@ def test_other_coders_reviewed_events_are_seen_but_not_their_drafts(ready_clip, 
         assert client.get(f"/api/events/{gold['id']}/").status_code == 200
         assert client.get(f"/api/events/{draft['id']}/").status_code == 404
         assert client.get(f"/api/events/{gold['id']}/history/").status_code == 404, "its history holds the drafts"
+
+
+@pytest.mark.django_db
+def test_an_old_failed_ingest_job_cannot_pull_a_ready_clip_back(ready_clip, lead_api, coder):
+    CodingEvent.objects.create(clip=ready_clip, coder=coder, onset=3, offset=9)
+    old = Job.objects.get(clip=ready_clip)
+    Job.objects.filter(pk=old.pk).update(status=Job.Status.FAILED)
+
+    refused = lead_api.post(f"/api/jobs/{old.pk}/retry/")
+    assert refused.status_code == 409 and "re-ingest it from the clip list" in refused.json()["detail"]
+    ready_clip.refresh_from_db()
+    assert ready_clip.status == Clip.Status.READY
+    assert Job.objects.filter(clip=ready_clip).count() == 1
+    assert Job.objects.get(pk=old.pk).retried_at is None, "the refused retry left no claim behind"
