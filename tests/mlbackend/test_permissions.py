@@ -134,3 +134,23 @@ def test_only_who_may_start_a_kind_retries_it_and_only_once(lead_api, coder_api,
     assert first.status_code == 202 and second.status_code == 409
     assert "only once" in second.json()["detail"]
     assert Job.objects.filter(kind=Job.Kind.TRAIN).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_member_who_may_not_read_a_job_cannot_follow_it_live(lead, viewer, reviewer, project):
+    from asgiref.sync import async_to_sync
+
+    from annotator.services.jobs import job_create
+    from tests.mlbackend.test_consumers import communicator, session_cookie
+
+    job = job_create(kind=Job.Kind.TRAIN, project=project, params={}, created_by=lead)
+
+    async def connect(cookie):
+        socket = communicator(job.pk, cookie)
+        connected, code = await socket.connect(timeout=5)
+        if connected:
+            await socket.disconnect()
+        return connected, code
+
+    assert async_to_sync(connect)(session_cookie(viewer)) == (False, 4404)
+    assert async_to_sync(connect)(session_cookie(reviewer))[0] is True

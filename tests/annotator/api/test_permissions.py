@@ -120,3 +120,9 @@ def test_an_old_failed_ingest_job_cannot_pull_a_ready_clip_back(ready_clip, lead
     assert ready_clip.status == Clip.Status.READY
     assert Job.objects.filter(clip=ready_clip).count() == 1
     assert Job.objects.get(pk=old.pk).retried_at is None, "the refused retry left no claim behind"
+
+
+def test_the_lead_only_job_kinds_are_real_kinds():
+    from annotator.permissions import LEAD_JOB_KINDS
+
+    assert LEAD_JOB_KINDS <= set(Job.Kind.values)
