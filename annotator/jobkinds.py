@@ -21,14 +21,22 @@ class JobKind:
     label: str
     task: str  # the Celery task that runs it; it receives the job id
     accelerated: bool = False  # runs on MESTUDIO_GPU_QUEUE when one is set
+    # Who starts (and so may retry) a job of this kind: "lead", or "coder" for per-clip assists any coding
+    # member asks for. Lead is the default, so a new kind is never open to coders by omission.
+    started_by: str = "lead"
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def register_job_kind(name: str, label: str, *, task: str, accelerated: bool = False) -> str:
+STARTERS = ("lead", "coder")
+
+
+def register_job_kind(name: str, label: str, *, task: str, accelerated: bool = False, started_by: str = "lead") -> str:
     """Add a kind (idempotent for the same declaration); returns its name, the value stored in Job.kind."""
-    kind = JobKind(name, label, task, accelerated)
+    if started_by not in STARTERS:
+        raise ImproperlyConfigured(f"Job kind {name!r}: started_by is one of {', '.join(STARTERS)}.")
+    kind = JobKind(name, label, task, accelerated, started_by)
     if not name or len(name) > MAX_NAME_LENGTH:
         raise ImproperlyConfigured(f"Job kind {name!r}: a name of 1 to {MAX_NAME_LENGTH} characters.")
     existing = _KINDS.get(name)
