@@ -105,20 +105,24 @@ def open_video_container(path: Path):
     return container
 
 
-def image_size(path: Path) -> tuple[int, int]:
-    """(width, height) from the image's header, without decoding it; only IMAGE_FORMATS are accepted."""
+def image_size(path: Path, limits: Limits) -> tuple[int, int]:
+    """(width, height) from the image's header, within `limits`, without decoding it; IMAGE_FORMATS only."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
-            # The resolution limit is ours to apply; Pillow's warning for large images is not an answer.
+            # The resolution limit below is the one that counts; Pillow's warning for large images is noise.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path, formats=IMAGE_FORMATS) as image:
-                return image.size
-    except Image.DecompressionBombError as exc:
-        raise IngestError(f"Image {path.name!r} declares too many pixels to be decoded safely ({exc}).") from exc
+                width, height = image.size
+    except Image.DecompressionBombError as exc:  # Pillow's own refusal, far above any sane limit
+        raise IngestError(
+            f"Image {path.name!r} is over this server's limit of {limits.max_width}x{limits.max_height} ({exc})"
+        ) from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise IngestError(f"Image {path.name!r} cannot be read as JPEG, PNG or BMP.") from exc
+    check_resolution(width, height, limits)
+    return width, height
 
 
 class VideoSource:
@@ -191,9 +195,8 @@ class ImageSequenceSource:
         self.paths = paths
         self.kind = kind
         self.limits = limits
-        self.size = image_size(paths[0])
+        self.size = image_size(paths[0], limits)
         self.truncated = False
-        check_resolution(*self.size, limits)
 
     def info(self) -> SourceInfo:
         return SourceInfo(
@@ -203,7 +206,7 @@ class ImageSequenceSource:
 
     def frames(self) -> Iterator[tuple[int, np.ndarray]]:
         for index, path in enumerate(self.paths):
-            width, height = image_size(path)
+            width, height = image_size(path, self.limits)
             if (width, height) != self.size:
                 raise IngestError(
                     f"Frame {index} is {width}x{height} but the first frame is "
