@@ -78,16 +78,19 @@ def source_kind(path: Path) -> str:
     return "video"
 
 
-def open_video_container(path: Path):
+def open_video_container(path: Path, *, max_frame_pixels: int = 4096 * 4096):
     """Open a local file with PyAV, only as one of VIDEO_DEMUXERS; raise IngestError for anything else.
 
     Every `av.open` of a source goes through here: the demuxer is checked twice, by FFmpeg's
-    format_whitelist before any header is parsed, and again on the format it detected.
+    format_whitelist before any header is parsed, and again on the format it detected. The decoders
+    (the probe's and the video streams') refuse frames of more than `max_frame_pixels`, so a lying
+    header cannot make them allocate a larger frame.
     """
     import av
 
+    bound = {"max_pixels": str(int(max_frame_pixels))}
     try:
-        container = av.open(str(path), mode="r", options=dict(_FFMPEG_OPEN_OPTIONS), metadata_errors="ignore")
+        container = av.open(str(path), mode="r", options={**_FFMPEG_OPEN_OPTIONS, **bound}, metadata_errors="ignore")
     except av.ArgumentError as exc:  # EINVAL: FFmpeg detected a format that is not on the allow-list
         raise IngestError(
             f"This file is not a video in an accepted format; playlists, concat lists and streams are refused "
@@ -102,6 +105,8 @@ def open_video_container(path: Path):
         raise IngestError(
             f"This file is {container.format.name!r}, not a video in an accepted format ({ACCEPTED_VIDEO})."
         )
+    for stream in container.streams.video:
+        stream.codec_context.options = dict(bound)
     return container
 
 
@@ -130,16 +135,13 @@ class VideoSource:
 
     def __init__(self, path: Path, limits: Limits):
         self.path = path
-        self.container = open_video_container(path)
+        self.container = open_video_container(path, max_frame_pixels=limits.max_width * limits.max_height)
         if not self.container.streams.video:
             self.container.close()
             raise IngestError("The file has no video stream.")
         self.stream = self.container.streams.video[0]
         # Frame threading decodes in parallel yet still delivers frames in presentation order.
         self.stream.thread_type = "AUTO"
-        # The decoder itself refuses frames over the resolution limit, so a lying header cannot make it
-        # allocate a larger frame than the one checked below.
-        self.stream.codec_context.options = {"max_pixels": str(limits.max_width * limits.max_height)}
         self.truncated = False
 
     def info(self) -> SourceInfo:

@@ -122,3 +122,16 @@ def test_an_image_in_another_format_is_refused(name, content, coder_api, project
     ingest_now(clip)
     assert clip.status == Clip.Status.FAILED
     assert "cannot be read as JPEG, PNG or BMP" in clip.error
+
+
+def test_the_decoder_itself_refuses_frames_over_the_bound(sample_dir):
+    """A header can lie about its size; the decoder's own max_pixels still stops the allocation."""
+    import av
+
+    from annotator.media.sources import open_video_container
+
+    with open_video_container(sample_dir / "single_face.mp4", max_frame_pixels=640 * 360 - 1) as container:
+        with pytest.raises(av.FFmpegError):
+            next(container.decode(container.streams.video[0]))
+    with open_video_container(sample_dir / "single_face.mp4", max_frame_pixels=640 * 360) as container:
+        assert next(container.decode(container.streams.video[0])).width == 640
