@@ -34,7 +34,7 @@ def ingest_limits(clip: Clip) -> Limits:
         return limits
     return replace(limits, max_pixels=max(project_left, 0), pixel_budget=(
         f"what is left of this project's budget of {project_budget:,} pixels; "
-        "delete clips or ask an administrator to raise MESTUDIO_MAX_PROJECT_PIXELS"
+        "an administrator can raise MESTUDIO_MAX_PROJECT_PIXELS"
     ))
 
 

@@ -1,7 +1,6 @@
 """Copies sources into the clip's own folder under names built from integers, never from user input."""
 
 import hashlib
-import re
 import shutil
 import unicodedata
 from collections.abc import Iterable
@@ -14,23 +13,15 @@ from annotator.media.framestore import FrameStore
 from annotator.media.errors import IngestError
 from annotator.media.sources import IMAGE_EXTENSIONS, natural_key
 
-SAFE_EXTENSION = re.compile(r"^\.[a-z0-9]{1,5}$")
 CHUNK = 1 << 20
-
-
 # A stored source's name is the server's choice: the uploader's extension could make FFmpeg pick a playlist
 # demuxer (.m3u8) or make any other reader guess; content decides, through the allow-lists in media.sources.
 SOURCE_EXTENSION = ".src"
 
 
-def safe_extension(name: str) -> str:
-    suffix = Path(name.replace("\\", "/")).suffix.lower()
-    return suffix if SAFE_EXTENSION.match(suffix) else ""
-
-
 def frame_extension(name: str) -> str:
     """A frame folder's files keep one of the image extensions the folder reader lists, and no other."""
-    suffix = safe_extension(name)
+    suffix = Path(name.replace("\\", "/")).suffix.lower()
     if suffix not in IMAGE_EXTENSIONS:
         raise IngestError(f"A frame folder takes only .jpg, .png or .bmp files, not {display_name(name)!r}.")
     return suffix
