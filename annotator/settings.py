@@ -184,6 +184,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 MESTUDIO_GPU_QUEUE = os.environ.get("MESTUDIO_GPU_QUEUE", "")
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-jobs": {"task": "annotator.sweep_stale_jobs", "schedule": 30.0},
+    # Removes media/models/job-N of jobs that stopped (a killed worker's included) once they are swept.
+    "sweep-job-workdirs": {"task": "mlbackend.sweep_job_workdirs", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {
