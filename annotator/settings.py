@@ -191,12 +191,20 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "annotator.api.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "annotator.api.errors.exception_handler",
+    # Password guesses: per client address, on the token endpoint and the login page (annotator/views/auth.py).
+    "DEFAULT_THROTTLE_RATES": {
+        "login": os.environ.get("MESTUDIO_LOGIN_RATE", "10/min"),
+        "token": os.environ.get("MESTUDIO_TOKEN_RATE", "10/min"),
+    },
+    # The client address is REMOTE_ADDR unless a proxy is declared: a forged X-Forwarded-For must not reset a limit.
+    "NUM_PROXIES": int(os.environ.get("MESTUDIO_NUM_PROXIES", 0)),
 }
+MESTUDIO_TOKEN_TTL_HOURS = float(os.environ.get("MESTUDIO_TOKEN_TTL_HOURS", 24 * 30))
 SPECTACULAR_SETTINGS = {
     "TITLE": "MEStudio API",
     "DESCRIPTION": "Projects, subjects, clips, frame images and FACS coding events.",

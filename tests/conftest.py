@@ -35,6 +35,14 @@ def isolated_broker(tmp_path_factory):
     return app
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters live in the cache: one test's login attempts must not limit the next test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     if not (SAMPLE_DIR / "single_face.mp4").exists():
