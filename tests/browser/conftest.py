@@ -68,7 +68,13 @@ def context(browser, live_server):
 
 @pytest.fixture
 def page(context):
-    return context.new_page()
+    """A tab that fails the test if the Content-Security-Policy blocked anything on it (inline code left behind)."""
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    yield page
+    assert violations == []
 
 
 @pytest.fixture
