@@ -1,6 +1,7 @@
 """manage.py serve supervises its children: a killed worker comes back, the web server stays up, nothing is orphaned."""
 
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -81,9 +82,7 @@ def answers(port: int) -> bool:
         return False
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_killed_worker_is_restarted_and_stop_leaves_no_child(tmp_path):
-    port = free_port()
+def start_serve(tmp_path: Path, port: int) -> tuple[subprocess.Popen, Path]:
     env = {
         **os.environ, "MESTUDIO_VAR_DIR": str(tmp_path), "MESTUDIO_SQLITE_PATH": settings.DATABASES["default"]["NAME"],
         "SECURE_SSL_REDIRECT": "0", "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONUNBUFFERED": "1",
@@ -94,12 +93,29 @@ def test_a_killed_worker_is_restarted_and_stop_leaves_no_child(tmp_path):
     with open(log_path, "wb") as log:
         serve = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(port)], cwd=REPO, env=env,
                                  stdout=log, stderr=subprocess.STDOUT)
+    return serve, log_path
+
+
+def kill_leftovers(pids) -> list[str]:
+    """The command lines of processes still alive, which are then killed: a failing test leaves no stray behind."""
+    leftovers = [pid for pid in pids if proc_stat(pid)]
+    lines = [cmdline(pid) for pid in leftovers]
+    for pid in leftovers:
+        os.kill(pid, signal.SIGKILL)
+    return lines
+
+
+def ready_workers(log_path: Path) -> int:
+    return log_path.read_text(errors="replace").count(" ready.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_worker_is_restarted_and_stop_leaves_no_child(tmp_path):
+    port = free_port()
+    serve, log_path = start_serve(tmp_path, port)
     seen: set[int] = set()
     try:
-        def ready_workers() -> int:
-            return log_path.read_text(errors="replace").count(" ready.")
-
-        wait_for(serve, lambda: answers(port) and ready_workers() >= 1, "the web server and the worker")
+        wait_for(serve, lambda: answers(port) and ready_workers(log_path) >= 1, "the web server and the worker")
         first = worker_pid(serve.pid)
         assert first is not None
         seen |= descendants(serve.pid)
@@ -107,7 +123,7 @@ def test_a_killed_worker_is_restarted_and_stop_leaves_no_child(tmp_path):
 
         os.kill(first, signal.SIGKILL)
         second = wait_for(serve, lambda: (pid := worker_pid(serve.pid)) not in (None, first) and pid, "a new worker")
-        wait_for(serve, lambda: ready_workers() >= 2, "the new worker to be ready")
+        wait_for(serve, lambda: ready_workers(log_path) >= 2, "the new worker to be ready")
         assert serve.poll() is None
         assert answers(port), "the web server went down with the worker"
         assert proc_stat(second) is not None
@@ -121,6 +137,32 @@ def test_a_killed_worker_is_restarted_and_stop_leaves_no_child(tmp_path):
         except subprocess.TimeoutExpired:
             serve.kill()
             serve.wait()
+        # serve returns only once every child's process group is empty (or killed): nothing may outlive it.
+        leftovers = kill_leftovers(seen)
     assert serve.returncode == 0, log_path.read_text(errors="replace")[-3000:]
-    # serve returns only once every child's process group is empty (or killed): nothing may outlive it.
-    assert [pid for pid in seen if proc_stat(pid)] == []
+    assert leftovers == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_children_do_not_outlive_a_killed_serve(tmp_path):
+    port = free_port()
+    serve, log_path = start_serve(tmp_path, port)
+    try:
+        wait_for(serve, lambda: answers(port) and ready_workers(log_path) >= 1, "the web server and the worker")
+        children = descendants(serve.pid)
+        # A pidfd turns readable when its process exits, whoever its parent is by then: a wait with no polling.
+        exits = {pid: os.pidfd_open(pid) for pid in children}
+    finally:
+        serve.kill()
+        serve.wait()
+    assert len(children) >= 3
+    try:
+        # SIGKILL runs no cleanup in serve: the kernel's parent-death signal stops web and worker (and so beat).
+        deadline = time.monotonic() + 60
+        for pid, fd in exits.items():
+            readable, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            assert readable or not proc_stat(pid), f"{cmdline(pid)} outlived serve"
+    finally:
+        kill_leftovers(children)
+        for fd in exits.values():
+            os.close(fd)
