@@ -5,7 +5,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -16,6 +16,8 @@ FIRST_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 30.0
 # A child that stayed up this long is healthy again: its next crash restarts it quickly.
 STABLE_AFTER_S = 60.0
+# A child that keeps dying at once (port taken, broken settings) is not helped by restarts: give up and say so.
+MAX_QUICK_FAILURES = 5
 PR_SET_PDEATHSIG = 1
 
 
@@ -53,7 +55,7 @@ class Child:
     started_at: float = 0.0
     backoff_s: float = FIRST_BACKOFF_S
     restart_at: float | None = None
-    exits: list[int] = field(default_factory=list)
+    quick_failures: int = 0
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.command, start_new_session=True, preexec_fn=_die_with_parent)
@@ -69,6 +71,8 @@ class Child:
         now = time.monotonic()
         if now - self.started_at >= STABLE_AFTER_S:
             self.backoff_s = FIRST_BACKOFF_S
+            self.quick_failures = 0
+        self.quick_failures += 1
         delay = self.backoff_s
         self.backoff_s = min(self.backoff_s * 2, MAX_BACKOFF_S)
         self.restart_at = now + delay
@@ -105,26 +109,35 @@ class Command(BaseCommand):
         for child in children:
             child.start()
         announced = False
+        failed = None
         try:
-            while not stopping:
+            while not stopping and failed is None:
                 time.sleep(POLL_S)
-                self._supervise(children)
+                failed = self._supervise(children)
                 if not announced and self._answers(host, port):
                     self._announce(host, port)
                     announced = True
         finally:
             self._stop(children)
+        if failed is not None:
+            self.stderr.write(f"{failed.name} died {failed.quick_failures} times in a row soon after starting; "
+                              "stopped everything: see its messages above.")
+            sys.exit(1)
         self.stdout.write("MEStudio stopped.")
 
-    def _supervise(self, children: list[Child]) -> None:
+    def _supervise(self, children: list[Child]) -> Child | None:
+        """Restart what died; the child that keeps dying at once, if any."""
         for child in children:
             if child.exited():
                 code = child.process.returncode
                 delay = child.schedule_restart()
+                if child.quick_failures >= MAX_QUICK_FAILURES:
+                    return child
                 self.stderr.write(f"{child.name} exited with code {code}; restarting it in {delay:.0f} s.")
             elif child.due():
                 child.start()
                 self.stdout.write(f"{child.name} restarted (pid {child.process.pid}).")
+        return None
 
     @staticmethod
     def _answers(host: str, port: int) -> bool:

@@ -166,3 +166,20 @@ def test_children_do_not_outlive_a_killed_serve(tmp_path):
         kill_leftovers(children)
         for fd in exits.values():
             os.close(fd)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_child_that_keeps_dying_at_once_stops_serve_with_an_error(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        serve, log_path = start_serve(tmp_path, taken.getsockname()[1])
+        try:
+            serve.wait(timeout=WAIT_S)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            serve.wait()
+            pytest.fail("serve kept restarting a web server that cannot bind its port")
+    log = log_path.read_text(errors="replace")
+    assert serve.returncode == 1, log[-3000:]
+    assert "web died 5 times in a row" in log and log.count("web exited with code") == 4
