@@ -30,8 +30,8 @@ def report_json(report: EvaluationReport) -> str:
 
 
 def _new_figure(figsize: tuple[float, float]):
-    """A figure of its own, drawn on an Agg canvas: pyplot's global figure list and backend are shared by every
-    request thread, so report views never import it."""
+    """A figure of its own, never registered with pyplot: pyplot's current figure, figure list and backend are
+    process-wide state that concurrent request threads would share, so report views never import it."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=figsize)
