@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "annotator.urls"
@@ -204,17 +205,27 @@ MESTUDIO_GPU_QUEUE = os.environ.get("MESTUDIO_GPU_QUEUE", "")
 MESTUDIO_EXPORT_SYNC_MAX_ROWS = int(os.environ.get("MESTUDIO_EXPORT_SYNC_MAX_ROWS", 5_000))
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-jobs": {"task": "annotator.sweep_stale_jobs", "schedule": 30.0},
+    # Removes media/models/job-N of jobs that stopped (a killed worker's included) once they are swept.
+    "sweep-job-workdirs": {"task": "mlbackend.sweep_job_workdirs", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "annotator.api.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "annotator.api.errors.exception_handler",
+    # Password guesses: per client address, on the token endpoint and the login page (annotator/views/auth.py).
+    "DEFAULT_THROTTLE_RATES": {
+        "login": os.environ.get("MESTUDIO_LOGIN_RATE", "10/min"),
+        "token": os.environ.get("MESTUDIO_TOKEN_RATE", "10/min"),
+    },
+    # The client address is REMOTE_ADDR unless a proxy is declared: a forged X-Forwarded-For must not reset a limit.
+    "NUM_PROXIES": int(os.environ.get("MESTUDIO_NUM_PROXIES", 0)),
 }
+MESTUDIO_TOKEN_TTL_HOURS = float(os.environ.get("MESTUDIO_TOKEN_TTL_HOURS", 24 * 30))
 SPECTACULAR_SETTINGS = {
     "TITLE": "MEStudio API",
     "DESCRIPTION": "Projects, subjects, clips, frame images and FACS coding events.",
@@ -234,6 +245,22 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+# Pages load scripts and styles only from static files: no inline <script>, event handler or style attribute
+# (tests/annotator/views/test_csp.py checks every page). Frames are same-origin images; live progress is a
+# same-origin WebSocket, which 'self' covers in CSP level 3 browsers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:

@@ -3,10 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from annotator.views import composites, exports, imports, pages
+from annotator.views.auth import ThrottledLoginView
 
 urlpatterns = [
     path("", pages.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("projects/<int:project_id>/", pages.project_detail, name="project"),
     path("projects/<int:project_id>/clips/", pages.clip_table, name="clip-table"),

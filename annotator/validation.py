@@ -5,6 +5,19 @@ from django.core.exceptions import ValidationError
 from annotator.facs import INTENSITIES, SIDES
 
 SUBJECT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+# Free text typed by people (event and subject notes, project descriptions): enough for a paragraph of
+# comments, small enough that no one stores a document in a row that every list view and export reads.
+FREE_TEXT_MAX_LENGTH = 5000
+
+
+def validate_free_text(value, name: str, max_length: int = FREE_TEXT_MAX_LENGTH) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError({name: f"{name} must be text."})
+    if len(value) > max_length:
+        raise ValidationError({name: f"{name} is {len(value)} characters long; at most {max_length} are kept."})
+    return value
 
 
 def validate_subject_code(code: str) -> str:

@@ -1,14 +1,16 @@
 """Live job progress over a WebSocket.
 
-With Redis the worker pushes to the job's channel group and the update goes out at once.
-Embedded, the worker runs in another process with no shared channel layer, so the consumer
-also reads the row a few times a second; either way the browser hears within a second.
+Every change to a job row is announced on the job's channel group once it commits
+(annotator.services.jobs.job_publish). Through Redis that reaches this process from any worker,
+so the consumer only reacts. The embedded in-memory layer carries nothing between processes,
+so there, and only there, the consumer also reads the row a few times a second.
 """
 
 import asyncio
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import InMemoryChannelLayer
 
 from django.http import Http404
 
@@ -40,12 +42,20 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
         self.last_sent = None
         await self.accept()
         await self.channel_layer.group_add(f"job-{self.job_id}", self.channel_name)
-        self.poller = asyncio.create_task(self._poll())
+        if self._layer_is_process_local():
+            self.poller = asyncio.create_task(self._poll())
+        else:
+            await self._send_state()
 
     async def disconnect(self, code):
         if hasattr(self, "poller"):
             self.poller.cancel()
+        if hasattr(self, "user"):
             await self.channel_layer.group_discard(f"job-{self.job_id}", self.channel_name)
+
+    def _layer_is_process_local(self) -> bool:
+        """A worker's updates never reach an in-memory layer in the web process: read the row instead."""
+        return isinstance(self.channel_layer, InMemoryChannelLayer)
 
     async def job_update(self, event):
         await self._send_state()

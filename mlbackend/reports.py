@@ -54,26 +54,28 @@ def report_json(report: EvaluationReport, *, detailed: bool) -> str:
     return json.dumps(body, indent=1)
 
 
+def _new_figure(figsize: tuple[float, float]):
+    """A figure of its own, never registered with pyplot: pyplot's current figure, figure list and backend are
+    process-wide state that concurrent request threads would share, so report views never import it."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figsize)
+    return figure, figure.subplots()
+
+
 def _figure_bytes(figure, fmt: str) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format=fmt, bbox_inches="tight", dpi=110)
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
     return buffer.getvalue()
 
 
 def confusion_figure(report: EvaluationReport, fmt: str = "png") -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
     matrix = np.array(report.overall.get("confusion") or [[0]])
     rows = matrix.sum(axis=1, keepdims=True)
     share = np.divide(matrix, rows, out=np.zeros_like(matrix, dtype=float), where=rows > 0)
-    figure, axes = plt.subplots(figsize=(1.2 + 1.1 * len(report.labels), 1.0 + 1.0 * len(report.labels)))
+    figure, axes = _new_figure((1.2 + 1.1 * len(report.labels), 1.0 + 1.0 * len(report.labels)))
     axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
     for (i, j), count in np.ndenumerate(matrix):
         axes.text(j, i, f"{count}\n{share[i, j]:.0%}", ha="center", va="center",
@@ -87,15 +89,11 @@ def confusion_figure(report: EvaluationReport, fmt: str = "png") -> bytes:
 
 
 def per_class_figure(report: EvaluationReport, fmt: str = "png") -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
     per_class = report.overall.get("per_class", {})
     x = np.arange(len(report.labels))
-    figure, axes = plt.subplots(figsize=(1.5 + 1.2 * len(report.labels), 3.2))
+    figure, axes = _new_figure((1.5 + 1.2 * len(report.labels), 3.2))
     for offset, metric in ((-0.2, "f1"), (0.0, "recall"), (0.2, "precision")):
         axes.bar(x + offset, [per_class.get(l, {}).get(metric, 0) for l in report.labels], width=0.2, label=metric)
     axes.set_xticks(x, [f"{l}\n(n={per_class.get(l, {}).get('support', 0)})" for l in report.labels])

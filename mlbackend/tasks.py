@@ -7,6 +7,7 @@ from mlbackend.services.analysis import analyse_job_work
 from mlbackend.services.apex_first import propose_job_work
 from mlbackend.services.evaluation import evaluate_job_work
 from mlbackend.services.preannotation import preannotate_job_work
+from mlbackend.services.runtime import job_workdirs_sweep
 from mlbackend.services.training import train_job_work
 
 
@@ -33,3 +34,8 @@ def analyse(job_id: int) -> None:
 @shared_task(name="mlbackend.propose_interval")
 def propose_interval(job_id: int) -> None:
     job_run(job_id=job_id, work=propose_job_work)
+
+
+@shared_task(name="mlbackend.sweep_job_workdirs")
+def sweep_job_workdirs() -> int:
+    return len(job_workdirs_sweep())

@@ -35,19 +35,20 @@ def isolated_broker(tmp_path_factory):
     return app
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters live in the cache: one test's login attempts must not limit the next test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     if not (SAMPLE_DIR / "single_face.mp4").exists():
         pytest.fail(f"Sample videos missing in {SAMPLE_DIR}: run `make sample-data` (make test does it).")
     return SAMPLE_DIR
 
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_history():
-    """DRF throttles count in the default cache, which outlives a test; user ids repeat across tests."""
-    from django.core.cache import cache
-
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

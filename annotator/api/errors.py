@@ -5,7 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from annotator.api.serializers import EventSerializer
+from annotator.api.serializers import EventConflictSerializer
 from annotator.services.events import EventConflict
 
 
@@ -17,13 +17,11 @@ def _messages(error: DjangoValidationError):
 
 def exception_handler(exc, context):
     if isinstance(exc, EventConflict):
-        return Response(
-            {
-                "detail": "Someone saved this event after you loaded it. Both versions are shown; nothing was overwritten.",
-                "current": EventSerializer(exc.current).data,
-            },
-            status=status.HTTP_409_CONFLICT,
-        )
+        body = EventConflictSerializer({
+            "detail": "Someone saved this event after you loaded it. Both versions are shown; nothing was overwritten.",
+            "current": exc.current,
+        })
+        return Response(body.data, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         return Response(_messages(exc), status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

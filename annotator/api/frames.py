@@ -10,9 +10,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from annotator.api.authentication import ExpiringTokenAuthentication
 from annotator.media.framestore import FrameStore
 from annotator.models import Clip
 from annotator.selectors.access import clip_frame_access
@@ -28,7 +28,7 @@ def request_user(request):
     if request.user.is_authenticated:
         return request.user
     try:
-        found = TokenAuthentication().authenticate(request)
+        found = ExpiringTokenAuthentication().authenticate(request)
     except AuthenticationFailed:
         return None
     return found[0] if found else None

@@ -87,6 +87,13 @@ class EventPatchSerializer(EventWriteSerializer):
     offset = serializers.IntegerField(min_value=0, required=False)
 
 
+class EventConflictSerializer(serializers.Serializer):
+    """The 409 body of a write with a stale version (annotator/api/errors.py builds it)."""
+
+    detail = serializers.CharField()
+    current = EventSerializer(help_text="The event as it is saved now.")
+
+
 class EventDeleteSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
 

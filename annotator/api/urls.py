@@ -1,12 +1,12 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from annotator.api import frames, views
+from annotator.api.tokens import TokenApi
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", TokenApi.as_view(), name="api-token"),
     path("projects/", views.ProjectListApi.as_view(), name="api-projects"),
     path("projects/<int:project_id>/", views.ProjectDetailApi.as_view(), name="api-project"),
     path("projects/<int:project_id>/subjects/", views.SubjectListApi.as_view(), name="api-subjects"),

@@ -113,7 +113,7 @@ class EventDetailApi(APIView):
         event, _ = event_for_user(request.user, event_id)
         return Response(s.EventSerializer(event).data)
 
-    @extend_schema(request=s.EventPatchSerializer, responses={200: s.EventSerializer, 409: s.EventSerializer})
+    @extend_schema(request=s.EventPatchSerializer, responses={200: s.EventSerializer, 409: s.EventConflictSerializer})
     def patch(self, request, event_id: int):
         data = s.EventPatchSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -124,7 +124,7 @@ class EventDetailApi(APIView):
         event = event_update(event_id=event_id, user=request.user, version=version, changes=changes)
         return Response(s.EventSerializer(event).data)
 
-    @extend_schema(request=s.EventDeleteSerializer, responses={204: None})
+    @extend_schema(request=s.EventDeleteSerializer, responses={204: None, 409: s.EventConflictSerializer})
     def delete(self, request, event_id: int):
         data = s.EventDeleteSerializer(data=request.data or request.query_params)
         data.is_valid(raise_exception=True)

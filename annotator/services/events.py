@@ -6,7 +6,7 @@ from django.http import Http404
 
 from annotator.models import Clip, CodingEvent, EventRevision
 from annotator.permissions import can_code, can_edit_event, can_manage, can_see_event, role_for
-from annotator.validation import normalise_aus
+from annotator.validation import normalise_aus, validate_free_text
 
 EDITABLE_FIELDS = ("onset", "apex", "offset", "kind", "emotion", "aus", "notes", "status")
 
@@ -57,6 +57,7 @@ def _validate(event: CodingEvent) -> None:
     if event.emotion and event.emotion not in clip.project.emotion_labels:
         raise ValidationError({"emotion": f"{event.emotion!r} is not one of this project's emotion labels."})
     event.aus = normalise_aus(event.aus, set(clip.project.au_set))
+    event.notes = validate_free_text(event.notes, "notes")
 
 
 def _record(event: CodingEvent, action: str, user) -> None:

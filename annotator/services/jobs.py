@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -47,13 +48,17 @@ def job_enqueue_on_commit(*, job: Job) -> None:
 
 
 def job_publish(job: Job) -> None:
-    """With Redis, push the new state to the job's channel group; embedded, consumers read the row."""
-    if not settings.REDIS_URL:
-        return
+    """Tell the job's channel group that its row changed, once that change is committed: a consumer woken
+    earlier would read the old row and then wait for a message that never comes. Through Redis this reaches
+    every web process; the embedded in-memory layer reaches only this one, so consumers there also poll."""
+    transaction.on_commit(partial(_send_job_update, job.pk), robust=True)
+
+
+def _send_job_update(job_id: int) -> None:
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
-    async_to_sync(get_channel_layer().group_send)(f"job-{job.pk}", {"type": "job.update", "job": job.pk})
+    async_to_sync(get_channel_layer().group_send)(f"job-{job_id}", {"type": "job.update", "job": job_id})
 
 
 def job_claim(*, job: Job, device: str = "cpu") -> bool:

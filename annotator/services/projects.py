@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from annotator.facs import DEFAULT_AU_SET, DEFAULT_EMOTIONS
 from annotator.models import Membership, Project, Subject
-from annotator.validation import validate_subject_code
+from annotator.validation import validate_free_text, validate_subject_code
 
 
 @transaction.atomic
@@ -20,6 +20,7 @@ def project_create(
         raise ValidationError({"name": f"A project called {name!r} already exists."})
     if default_fps <= 0:
         raise ValidationError({"default_fps": "The frame rate must be positive."})
+    description = validate_free_text(description, "description")
     project = Project.objects.create(
         name=name, description=description, created_by=created_by, default_fps=default_fps,
         emotion_labels=list(emotion_labels or DEFAULT_EMOTIONS), au_set=sorted(set(au_set or DEFAULT_AU_SET)),
@@ -40,6 +41,7 @@ def subject_create(
     *, project: Project, code: str, consent_given: bool = False, consent_date: date | None = None, notes: str = "",
 ) -> Subject:
     code = validate_subject_code(code)
+    notes = validate_free_text(notes, "notes")
     if consent_given and consent_date is None:
         raise ValidationError({"consent_date": "Give the date consent was given."})
     if consent_date is not None and not consent_given:

@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Q
 
 from mlbackend.contract import Plugin, PluginError
 from mlbackend.registry import get_plugin_class
@@ -41,3 +42,19 @@ def job_workdir(job_id: int) -> Path:
 
 def models_root() -> Path:
     return Path(settings.MEDIA_ROOT) / "models"
+
+
+def job_workdirs_sweep() -> list[Path]:
+    """Remove the working folders of jobs that no longer run: a worker killed mid-fit runs no cleanup code,
+    so its media/models/job-N stays behind until the job is swept (failed) and this runs."""
+    from annotator.models import Job
+
+    root = models_root()
+    folders = {int(path.name[4:]): path for path in root.glob("job-*") if path.name[4:].isdigit()} if root.is_dir() else {}
+    # A cancelled job keeps running (and writing) until its next progress call: finished_at marks its end.
+    running = Q(status__in=[Job.Status.QUEUED, Job.Status.RUNNING]) | Q(status=Job.Status.CANCELLED, finished_at=None)
+    live = set(Job.objects.filter(running, pk__in=folders).values_list("pk", flat=True))
+    removed = [path for job_id, path in sorted(folders.items()) if job_id not in live]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed

@@ -67,27 +67,30 @@ def train_job_work(job: Job, progress: ProgressReporter) -> None:
     job_set_device(job=job, device=device)
     plugin = make_plugin(params["plugin"], labels=labels, aus=job.project.au_set, params=params.get("plugin_params"))
     workdir = job_workdir(job.pk)
-    final_progress = progress.section(0.8, 0.2) if evaluate_first else progress
-    job_log(job=job, line=f"final fit on {len(snapshot['events'])} codes of {len(snapshot['subjects'])} subjects")
-    checkpoint = plugin.fit(data, workdir=workdir / "final", progress=final_progress, device=device,
-                            seed=int(params.get("seed", 0)))
-    plugin.load(checkpoint, device=device)
-    with transaction.atomic():
-        version = ModelVersion.objects.create(
-            project=job.project, plugin=plugin.name, plugin_version=plugin.version,
-            version=version_string(plugin.name, plugin.version, checkpoint), checkpoint="", labels=labels,
-            params=params.get("plugin_params") or {}, label_source=label_source, data_snapshot=snapshot,
-            metrics=_headline(report), job=job, created_by=job.created_by,
-        )
-        installed = _install_checkpoint(checkpoint, version.pk)
-        version.checkpoint = installed.relative_to(settings.MEDIA_ROOT).as_posix()
-        version.save(update_fields=["checkpoint"])
-        if report is not None:
-            report.model_version = version
-            report.save(update_fields=["model_version"])
-        if active_version(job.project, plugin.name) is None:
-            model_version_activate(version=version)
-    shutil.rmtree(workdir, ignore_errors=True)
+    # A failed or cancelled fit must not leave media/models/job-N behind; a killed worker's is swept.
+    try:
+        final_progress = progress.section(0.8, 0.2) if evaluate_first else progress
+        job_log(job=job, line=f"final fit on {len(snapshot['events'])} codes of {len(snapshot['subjects'])} subjects")
+        checkpoint = plugin.fit(data, workdir=workdir / "final", progress=final_progress, device=device,
+                                seed=int(params.get("seed", 0)))
+        plugin.load(checkpoint, device=device)
+        with transaction.atomic():
+            version = ModelVersion.objects.create(
+                project=job.project, plugin=plugin.name, plugin_version=plugin.version,
+                version=version_string(plugin.name, plugin.version, checkpoint), checkpoint="", labels=labels,
+                params=params.get("plugin_params") or {}, label_source=label_source, data_snapshot=snapshot,
+                metrics=_headline(report), job=job, created_by=job.created_by,
+            )
+            installed = _install_checkpoint(checkpoint, version.pk)
+            version.checkpoint = installed.relative_to(settings.MEDIA_ROOT).as_posix()
+            version.save(update_fields=["checkpoint"])
+            if report is not None:
+                report.model_version = version
+                report.save(update_fields=["model_version"])
+            if active_version(job.project, plugin.name) is None:
+                model_version_activate(version=version)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     job_log(job=job, line=f"model version {version.version} saved" + (" and made active" if version.active else ""))
 
 

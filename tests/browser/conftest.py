@@ -24,17 +24,18 @@ def plain_http_cookies(settings):
 
 @pytest.fixture(autouse=True)
 def publish_outside_playwrights_loop(monkeypatch):
-    """Playwright's event loop runs in the test's thread, where asgiref's async_to_sync refuses to work. With Redis,
-    job_publish pushes job states through it (ingest in fixtures, jobs run here): it does so from a helper thread."""
+    """Playwright's event loop runs in the test's thread, where asgiref's async_to_sync refuses to work. job_publish
+    sends job states through the channel layer on commit (ingest in fixtures, jobs run here): from a helper thread.
+    Only the send moves; the on-commit hook stays in the thread whose transaction it waits for."""
     from annotator.services import jobs
 
-    publish = jobs.job_publish
+    send = jobs._send_job_update
 
-    def publish_from_a_thread(job):
+    def send_from_a_thread(job_id):
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(publish, job).result()
+            pool.submit(send, job_id).result()
 
-    monkeypatch.setattr(jobs, "job_publish", publish_from_a_thread)
+    monkeypatch.setattr(jobs, "_send_job_update", send_from_a_thread)
 
 
 # Module scope: while Playwright runs, its event loop occupies this thread, so tests elsewhere that call
@@ -68,7 +69,13 @@ def context(browser, live_server):
 
 @pytest.fixture
 def page(context):
-    return context.new_page()
+    """A tab that fails the test if the Content-Security-Policy blocked anything on it (inline code left behind)."""
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    yield page
+    assert violations == []
 
 
 @pytest.fixture

@@ -165,6 +165,19 @@ def test_a_refused_write_leaves_no_history(event, coder_api):
     assert [r["action"] for r in coder_api.get(f"/api/events/{event['id']}/history/").json()] == ["create"]
 
 
+@pytest.mark.django_db
+def test_overlong_notes_are_refused_with_400_and_nothing_changes(event, coder_api, project, lead_api):
+    before = state(event["id"])
+    response = patch(coder_api, event["id"], version=1, notes="n" * 5001)
+    assert response.status_code == 400, response.content
+    assert "at most 5000" in str(response.json()["notes"])
+    assert state(event["id"]) == before
+    assert patch(coder_api, event["id"], version=1, notes="n" * 5000).status_code == 200
+    subject = lead_api.post(f"/api/projects/{project.pk}/subjects/", {"code": "S99", "notes": "n" * 5001}, format="json")
+    assert subject.status_code == 400, subject.content
+    assert "notes" in subject.json()
+
+
 INVALID = [
     pytest.param({"onset": 30, "apex": None, "offset": 20}, "offset", "comes before onset", id="onset-after-offset"),
     pytest.param({"apex": 25}, "apex", "must lie between", id="apex-after-offset"),
@@ -183,6 +196,7 @@ INVALID = [
     pytest.param({"aus": "AU12"}, "aus", "", id="aus-not-a-list"),
     pytest.param({"kind": "nano"}, "kind", "", id="bad-kind"),
     pytest.param({"status": "final"}, "status", "", id="bad-status"),
+    pytest.param({"notes": "n" * 5001}, "notes", "at most 5000", id="notes-too-long"),
 ]
 
 

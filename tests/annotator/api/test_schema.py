@@ -23,3 +23,33 @@ def test_the_schema_lists_the_api_for_a_logged_in_user(coder_api):
 @pytest.mark.django_db
 def test_the_schema_is_not_public(db):
     assert APIClient().get("/api/schema/").status_code in (401, 403)
+
+
+def resolve(schema: dict, node: dict) -> dict:
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    if "allOf" in node and len(node["allOf"]) == 1:
+        return resolve(schema, node["allOf"][0])
+    return node
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_the_409_schema_of_an_event_write_matches_the_stale_version_answer(method, ready_clip, coder_api):
+    schema = coder_api.get("/api/schema/?format=json").json()
+    declared = schema["paths"]["/api/events/{event_id}/"][method]["responses"]["409"]
+    body_schema = resolve(schema, declared["content"]["application/json"]["schema"])
+
+    created = coder_api.post(f"/api/clips/{ready_clip.pk}/events/", {"onset": 1, "offset": 5}, format="json")
+    assert created.status_code == 201, created.content
+    event_id = created.json()["id"]
+    assert coder_api.patch(f"/api/events/{event_id}/", {"version": 1, "offset": 6}, format="json").status_code == 200
+    stale = getattr(coder_api, method)(f"/api/events/{event_id}/", {"version": 1, "offset": 7}, format="json")
+    assert stale.status_code == 409
+    body = stale.json()
+
+    assert set(body) == set(body_schema["properties"])
+    assert set(body_schema["required"]) <= set(body)
+    current = resolve(schema, body_schema["properties"]["current"])
+    assert set(body["current"]) == set(current["properties"])
+    assert body["current"]["version"] == 2
