@@ -424,6 +424,38 @@ def _address(array: np.ndarray) -> int:
     return array.__array_interface__["data"][0]
 
 
+def check_training_set(model: STSTNet, x, y) -> None:
+    """Refuse, with a ValueError, what the kernel would read out of bounds or silently misread: maps
+    that are not (n, 3, 28, 28) finite floats, labels that are not integers in [0, classes), a model
+    that is not float32 on the CPU. The plain and torch backends get the same checks, so a bad input
+    fails the same way whichever trainer runs."""
+    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise ValueError("x and y must be tensors")
+    channels = model.conv1.in_channels
+    if x.dim() != 4 or tuple(x.shape[1:]) != (channels, 28, 28):
+        raise ValueError(f"x must have shape (n, {channels}, 28, 28), not {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise ValueError(f"x must hold floats, not {x.dtype}")
+    if x.device.type != "cpu" or y.device.type != "cpu":
+        raise ValueError("the fused step trains on the CPU: x and y must be CPU tensors")
+    if y.dim() != 1 or len(y) != len(x):
+        raise ValueError(f"y must be a 1-D tensor of {len(x)} labels (one per map), not shape {tuple(y.shape)}")
+    if y.dtype not in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8):
+        raise ValueError(f"y must hold integer class labels, not {y.dtype}")
+    if len(x) == 0:
+        raise ValueError("the training set is empty")
+    classes = model.fc.out_features
+    low, high = int(y.min()), int(y.max())
+    if low < 0 or high >= classes:
+        raise ValueError(f"labels must lie in [0, {classes}) for a {classes}-class model: found {low} .. {high}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("x holds NaN or infinite values")
+    for name, parameter in model.named_parameters():
+        if parameter.dtype != torch.float32 or parameter.device.type != "cpu":
+            raise ValueError(f"the fused step trains a float32 model on the CPU: {name} is {parameter.dtype} "
+                             f"on {parameter.device}")
+
+
 class FusedSTSTNet:
     """One STSTNet training step on a fixed training set, fused: `step(batch)` computes the
     loss of the samples `batch` (indices into x / y), leaves every parameter's gradient in `.grad` and
@@ -444,18 +476,23 @@ class FusedSTSTNet:
                  backend: str = "auto", threads: int = 1, max_batch: int | None = None):
         if backend not in ("auto", "c", "torch"):
             raise ValueError(f"backend {backend!r}: choose 'auto', 'c' or 'torch'")
+        check_training_set(model, x, y)
         self.model = model
         self.generator = generator
         self.side = 28 + 2 * model.padding - 2  # conv output side: 28 or 30
         self.xpad = F.pad(x.detach().to(torch.float32), (model.padding,) * 4).contiguous()
         self._crop = slice(model.padding, model.padding + 28)
-        self.y = y.detach().to(torch.int64).contiguous()
+        self.y = y.detach().to(torch.int64).clone().contiguous()  # our own copy: checked once, read by the kernel
         self.kernel = load_kernel() if backend in ("auto", "c") else None
         if backend == "c" and self.kernel is None:
             raise RuntimeError(f"the fused kernel cannot be built: {kernel_error()}")
         n_classes = model.fc.out_features
-        if self.kernel is not None and n_classes > self.kernel.ststnet_max_classes():
-            self.kernel = None  # the kernel's head holds at most 64 classes
+        if self.kernel is not None and (n_classes > self.kernel.ststnet_max_classes() or model.conv1.in_channels != 3):
+            if backend == "c":
+                raise ValueError(f"the fused kernel takes 3 input channels and at most "
+                                 f"{self.kernel.ststnet_max_classes()} classes, not {model.conv1.in_channels} "
+                                 f"and {n_classes}")
+            self.kernel = None
         self.backend = "c" if self.kernel is not None else ("torch" if backend == "torch" else "plain")
         self.threads = max(1, int(threads))
         self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 and self.kernel is not None else None
@@ -499,6 +536,7 @@ class FusedSTSTNet:
                 torch.cat([bn.weight for _, bn in branches]), torch.cat([bn.bias for _, bn in branches]))
 
     def step(self, batch: torch.Tensor) -> torch.Tensor:
+        batch = self.check_batch(batch)
         if self.backend == "plain":
             loss = F.cross_entropy(self.model(self.xpad[batch][..., self._crop, self._crop], self.generator),
                                    self.y[batch])
@@ -518,6 +556,26 @@ class FusedSTSTNet:
         maps = _FusedFunction.apply(weight, bias, gamma, beta, self, batch)
         return self.model.head(maps, generator)
 
+    def check_batch(self, batch) -> torch.Tensor:
+        """The batch as int64 sample indices, every one in [0, n): the kernel reads x and y at these
+        indices with no bounds check of its own, so an index outside would read (or crash) out of bounds."""
+        if isinstance(batch, np.ndarray):
+            batch = torch.from_numpy(batch)
+        if not isinstance(batch, torch.Tensor):
+            raise ValueError(f"batch must be a tensor of sample indices, not {type(batch).__name__}")
+        if batch.dim() != 1 or batch.dtype not in (torch.int16, torch.int32, torch.int64):
+            raise ValueError(f"batch must be a 1-D tensor of int16/32/64 sample indices, not {batch.dtype} "
+                             f"of shape {tuple(batch.shape)} (boolean or uint8 masks are not accepted)")
+        if len(batch) == 0:
+            raise ValueError("batch is empty: a training step needs at least one sample")
+        n = len(self.y)
+        low, high = int(batch.min()), int(batch.max())
+        if low < 0 or high >= n:
+            raise ValueError(f"sample indices must lie in [0, {n}): this batch holds {low} .. {high}")
+        if self.kernel is not None and len(batch) > len(self._z):
+            raise ValueError(f"batch of {len(batch)} larger than the buffers ({len(self._z)}; max_batch)")
+        return batch.to(torch.int64)
+
     # -- the kernel step ----------------------------------------------------------------------------------
     def _spans(self, count: int) -> list[tuple[int, int]]:
         """Sample ranges for the worker threads, on chunk boundaries (the partial sums are per chunk)."""
@@ -536,8 +594,6 @@ class FusedSTSTNet:
     def _kernel_step(self, batch: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         model, lib, side = self.model, self.kernel, self.side
         count = len(batch)
-        if count > len(self._z):
-            raise ValueError(f"batch of {count} larger than the buffers ({len(self._z)})")
         n = count * side * side
         n_chunks = -(-count // CHUNK)
         index = np.ascontiguousarray(batch.numpy(), dtype=np.int64)
@@ -572,7 +628,7 @@ class FusedSTSTNet:
         elif p > 0:
             fmask = dropout_mask((count, CHANNELS, POOLED, POOLED), p, generator).numpy()
         scale = np.float32(1.0 / (1.0 - p)) if p < 1 else np.float32(0.0)
-        fc_w, fc_b = model.fc.weight.detach().numpy(), model.fc.bias.detach().numpy()
+        fc_w, fc_b = (np.ascontiguousarray(t.detach().numpy()) for t in (model.fc.weight, model.fc.bias))
         classes = fc_w.shape[0]
         targets = self._ynp[index]
         width = 1 + classes * 400 + classes + 2 * CHANNELS
