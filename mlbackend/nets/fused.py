@@ -24,7 +24,9 @@ samples added in order: the same floats whatever the number of threads.
 
 The kernel is compiled with the system C++ compiler (-O3 -march=native) on first use into a
 per-user cache and called through ctypes, which releases the GIL (folds run in parallel
-threads). Without a compiler, backend "auto" runs the plain model's step; backend "torch" runs
+threads). Backend "auto" runs the kernel only where it was measured faster than the plain model's
+step on this CPU (mlbackend.nets.calibrate: a few steps of each, cached per CPU fingerprint), and
+the plain step without a compiler or where the plain step is faster; backend "torch" runs
 the fused maths on torch ops (an independent check of the kernel's maths, slower than plain).
 
 Ties: max_pool2d takes the first maximum of a window in row-major order; so does the kernel.
@@ -467,7 +469,7 @@ class FusedSTSTNet:
 
     backend: "c" (the kernel; an error when it cannot be built), "torch" (the same fused maths on torch
     ops: an independent check of the kernel, slower than the plain model), or "auto" (the kernel when
-    it can be built, else the plain model's own step). threads > 1 splits each batch's chunks over
+    it can be built and was measured faster here, else the plain model's own step). threads > 1 splits each batch's chunks over
     worker threads; the result does not depend on the thread count (partial sums per chunk of CHUNK
     samples, added in order).
     """
@@ -493,8 +495,13 @@ class FusedSTSTNet:
                                  f"{self.kernel.ststnet_max_classes()} classes, not {model.conv1.in_channels} "
                                  f"and {n_classes}")
             self.kernel = None
-        self.backend = "c" if self.kernel is not None else ("torch" if backend == "torch" else "plain")
         self.threads = max(1, int(threads))
+        if backend == "auto" and self.kernel is not None:
+            from mlbackend.nets.calibrate import auto_backend
+
+            if auto_backend(padding=model.padding, threads=self.threads) == "plain":
+                self.kernel = None  # measured slower than the plain step on this CPU (an AVX2 one, say)
+        self.backend = "c" if self.kernel is not None else ("torch" if backend == "torch" else "plain")
         self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 and self.kernel is not None else None
         if self.kernel is not None:
             size = int(max_batch or len(self.y))
