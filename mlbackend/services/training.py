@@ -98,8 +98,8 @@ def train_job_work(job: Job, progress: ProgressReporter) -> None:
         if active_version(job.project, plugin.name) is None:
             model_version_activate(version=version)
     shutil.rmtree(workdir, ignore_errors=True)
-    job_log(job=job, line=f"model version {version.version} saved" + (" and made active" if version.active else "")
-            + f"; trainer {training['trainer']} on {training['device']}, {describe(training['cpu'])}")
+    job_log(job=job, line=f"trained with {training['trainer']} on {training['device']}, {describe(training['cpu'])}")
+    job_log(job=job, line=f"model version {version.version} saved" + (" and made active" if version.active else ""))
 
 
 def load_version(version: ModelVersion, *, device: str):
