@@ -46,7 +46,8 @@ def _entry_key(padding: int, threads: int) -> str:
 
     from mlbackend.nets.fused import ABI
 
-    return f"padding={padding} threads={threads} torch_threads={torch.get_num_threads()} torch={torch.__version__} abi={ABI}"
+    return (f"padding={padding} threads={threads} torch_threads={torch.get_num_threads()} "
+            f"torch={torch.__version__} abi={ABI}")
 
 
 def _read(path: Path) -> dict:

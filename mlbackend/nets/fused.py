@@ -469,9 +469,10 @@ class FusedSTSTNet:
 
     backend: "c" (the kernel; an error when it cannot be built), "torch" (the same fused maths on torch
     ops: an independent check of the kernel, slower than the plain model), or "auto" (the kernel when
-    it can be built and was measured faster here, else the plain model's own step). threads > 1 splits each batch's chunks over
-    worker threads; the result does not depend on the thread count (partial sums per chunk of CHUNK
-    samples, added in order).
+    it can be built and was measured faster on this CPU, else the plain model's own step). threads > 1
+    splits each batch's chunks over worker threads; the result does not depend on the thread count
+    (partial sums per chunk of CHUNK samples, added in order). Every input is checked before the
+    kernel reads it (check_training_set, check_batch): bad input raises ValueError.
     """
 
     def __init__(self, model: STSTNet, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None, *,

@@ -65,8 +65,8 @@ class Command(BaseCommand):
                 f"measured {chosen.get('measured_at', '?')})")
         warm = [c for c in data if c.clip.subject in sorted({c.clip.subject for c in data})[:3]]
         for fast in (False, True):  # imports, the kernel, oneDNN primitives: not part of the timings
-            run_loso(STSTNetPlugin, maps, warm, params={**base, "epochs": 1, **(fused_step if fast else {"fast": False})},
-                     fast_evaluator=fast, threads=1)
+            trainer = fused_step if fast else {"fast": False}
+            run_loso(STSTNetPlugin, maps, warm, params={**base, "epochs": 1, **trainer}, fast_evaluator=fast, threads=1)
         plains = []
         if not options["skip_plain"]:
             for threads in [int(t) for t in str(options["plain_threads"]).split(",") if t.strip()]:
