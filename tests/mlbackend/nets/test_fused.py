@@ -229,3 +229,29 @@ def test_a_model_the_kernel_cannot_run_is_refused_or_falls_back():
     with pytest.raises(ValueError, match="at most 64 classes"):
         FusedSTSTNet(wide, x, y, None, backend="c")
     assert FusedSTSTNet(wide, x, y, None, backend="auto").backend == "plain"
+
+
+def test_the_kernel_picks_the_cpus_vector_width_and_every_width_gives_the_same_floats(tmp_path, monkeypatch):
+    """16 floats a vector with AVX-512, 8 with AVX2 (where 16-float vectors spill out of the registers):
+    each channel's arithmetic is the same operations in the same order, so the step is bit for bit the same."""
+    from mlbackend.cpuinfo import cpu_fingerprint
+
+    backend_or_skip("c")
+    vector = cpu_fingerprint()["vector"]
+    expected = 16 if "avx512f" in vector else 8 if "avx" in vector else None
+    if expected is not None:
+        assert load_kernel().ststnet_lanes() == expected
+    monkeypatch.setenv("MESTUDIO_KERNEL_CACHE", str(tmp_path))
+    results = []
+    for lanes in (4, 8, 16):
+        x, y = data(70, constant=3)
+        _, twin = twin_models(1)
+        step = FusedSTSTNet(twin, x, y, torch.Generator().manual_seed(9), backend="c")
+        step.kernel = fused._build(lanes=lanes)
+        assert step.kernel.ststnet_lanes() == lanes
+        loss = step(torch.arange(5, 65))
+        results.append((loss, [p.grad.clone() for p in twin.parameters()], [b.clone() for b in twin.buffers()]))
+    for loss, grads, buffers in results[1:]:
+        assert torch.equal(loss, results[0][0])
+        assert all(torch.equal(a, b) for a, b in zip(grads, results[0][1]))
+        assert all(torch.equal(a, b) for a, b in zip(buffers, results[0][2]))
