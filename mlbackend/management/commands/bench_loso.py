@@ -53,7 +53,8 @@ class Command(BaseCommand):
         out(f"machine: {machine()}; torch {torch.__version__}, default threads {torch.get_num_threads()}")
         out(f"data: {len(data)} samples of {options['subjects']} subjects, 3 classes, synthetic 3x28x28 maps "
             f"(injected: no optical flow); padding {options['padding']}; fused kernel: "
-            f"{'compiled' if kernel is not None else 'unavailable (' + str(kernel_error()) + '), torch fallback'}")
+            + (f"compiled, {kernel.ststnet_lanes()} floats a vector" if kernel is not None
+               else f"unavailable ({kernel_error()}), torch fallback"))
         base = {"batch_size": 256, "lr": 5e-5, "padding": options["padding"]}
         fused_step = {"fast": True, "backend": "c" if kernel is not None else "torch"}  # the kernel, never "auto"
         if kernel is not None:
