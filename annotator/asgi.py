@@ -10,13 +10,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
-from annotator.asgi_handler import OneHopASGIHandler  # noqa: E402
+from annotator.asgi_handler import http_handler  # noqa: E402
 from mlbackend.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # Static assets are code, not subject data; serving them here keeps `make run` proxy-free.
-        "http": ASGIStaticFilesHandler(OneHopASGIHandler()),
+        "http": ASGIStaticFilesHandler(http_handler()),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -46,7 +46,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ModelVersion
         fields = ["id", "plugin", "plugin_version", "version", "labels", "params", "label_source", "metrics",
-                  "active", "job", "created_at"]
+                  "training", "active", "job", "created_at"]
 
 
 class PredictionSerializer(serializers.ModelSerializer):

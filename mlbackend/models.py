@@ -19,6 +19,9 @@ class ModelVersion(models.Model):
     label_source = models.CharField(max_length=12, choices=LabelSource.choices, default=LabelSource.SUBMITTED)
     data_snapshot = models.JSONField(default=dict, help_text="Event ids and versions the model was trained on.")
     metrics = models.JSONField(default=dict, blank=True)
+    training = models.JSONField(default=dict, blank=True, help_text=(
+        "How the final fit ran: trainer (fast-c, fast-plain, plain, ...), device, seconds and the CPU's "
+        "fingerprint (model, vector extensions, cores)."))
     active = models.BooleanField(default=False)
     job = models.ForeignKey("annotator.Job", null=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

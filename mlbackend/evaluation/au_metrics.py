@@ -1,17 +1,20 @@
-"""AU detection metrics on pooled predictions (protocols.md, "AU detection in micro-expressions").
+"""AU detection metrics on pooled predictions (docs/protocols.md, "AU detection in micro-expressions").
 
 Each pooled sample carries the set of AU numbers coded on the event and the plugin's
 probability per AU. An AU is predicted present when its probability is >= `threshold`
 (a fixed 0.5: nothing of a test subject picks it); an AU missing from a prediction counts as
-probability 0. Per AU: F1 of the positive class, F1 = 2 TP / (2 TP + FP + FN) (0 when the AU
-is neither coded nor predicted), precision, recall and support (number of coded positives).
-`mean_f1` averages F1 over the AUs with support > 0 (an AU nobody coded is reported but not
-averaged: its F1 is undefined), which equals scikit-learn's f1_score(pos_label=1) per AU.
+probability 0. scikit-learn computes, per AU, the F1, precision and recall of the positive class
+(0 when undefined) and the support (number of coded positives); `mean_f1` is the macro average of
+those F1 over the AUs with support > 0 (an AU nobody coded is reported but not averaged: its F1 is
+undefined).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+from sklearn.metrics import precision_recall_fscore_support
 
 
 def _probability(probs: Mapping, number: int) -> float:
@@ -26,24 +29,19 @@ def au_metrics(true_sets: Sequence[Iterable[int]], prob_dicts: Sequence[Mapping]
     truths = [{int(n) for n in s} for s in true_sets]
     if len(truths) != len(prob_dicts):
         raise ValueError(f"{len(truths)} truths but {len(prob_dicts)} predictions")
+    numbers = sorted({int(n) for n in aus})
     per_au = {}
-    for number in sorted({int(n) for n in aus}):
-        tp = fp = fn = 0
-        for truth, probs in zip(truths, prob_dicts):
-            coded, predicted = number in truth, _probability(probs, number) >= threshold
-            tp += coded and predicted
-            fp += predicted and not coded
-            fn += coded and not predicted
-        per_au[number] = {
-            "f1": 2 * tp / (2 * tp + fp + fn) if (2 * tp + fp + fn) else 0.0,
-            "precision": tp / (tp + fp) if (tp + fp) else 0.0,
-            "recall": tp / (tp + fn) if (tp + fn) else 0.0,
-            "support": tp + fn,
-            "predicted": tp + fp,
-        }
+    for number in numbers:
+        coded = [number in truth for truth in truths]
+        predicted = [_probability(probs, number) >= threshold for probs in prob_dicts]
+        # labels=[True]: the positive class's figures, also when a column holds one value only (or none)
+        precision, recall, f1, support = precision_recall_fscore_support(
+            coded, predicted, labels=[True], zero_division=0) if truths else ([0.0], [0.0], [0.0], [0])
+        per_au[number] = {"f1": float(f1[0]), "precision": float(precision[0]), "recall": float(recall[0]),
+                          "support": int(support[0]), "predicted": int(sum(predicted))}
     scored = [m["f1"] for m in per_au.values() if m["support"] > 0]
+    mean_f1 = float(np.mean(scored)) if scored else 0.0  # the macro average over the AUs with support
     return {
-        "n": len(truths), "threshold": float(threshold), "aus": sorted(per_au),
-        "per_au": per_au, "mean_f1": float(sum(scored) / len(scored)) if scored else 0.0,
-        "n_scored": len(scored),
+        "n": len(truths), "threshold": float(threshold), "aus": numbers,
+        "per_au": per_au, "mean_f1": mean_f1, "n_scored": len(scored),
     }

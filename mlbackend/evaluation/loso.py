@@ -2,7 +2,7 @@
 
 Per fold the plugin is fitted on the other subjects' labelled clips and asked to predict
 the held-out subject's clips given only the timing of their events. All predictions are
-pooled before any figure is computed (protocols.md), so the numbers mean the same for
+pooled before any figure is computed (docs/protocols.md), so the numbers mean the same for
 every plugin. The evaluator owns the split; a plugin never receives a test label, and
 nothing the test subject holds picks an epoch or a threshold.
 

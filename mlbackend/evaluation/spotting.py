@@ -1,4 +1,4 @@
-"""Spotting evaluation (protocols.md, MEGC rule) and the one leave-one-subject-out loop for spotters.
+"""Spotting evaluation (docs/protocols.md, MEGC rule) and the one leave-one-subject-out loop for spotters.
 
 Matching rule
 -------------

@@ -22,9 +22,17 @@ branches' tensors), so the optimizer, the state_dict and the checkpoint are thos
 model. Sums run in float within a sample and in double across samples, per chunk of CHUNK
 samples added in order: the same floats whatever the number of threads.
 
+The two convolution loops hold as many channels per vector as the CPU's registers do (LANES: 16
+floats with AVX-512, 8 with AVX2, 4 otherwise) and loop over the 16 channels in groups: 16-float
+vectors on an AVX2 CPU spill out of its 16 registers and made the kernel slower than the plain
+step there. Each channel sees the same operations in the same order at every width, so the
+floats do not depend on it (tested bit for bit).
+
 The kernel is compiled with the system C++ compiler (-O3 -march=native) on first use into a
 per-user cache and called through ctypes, which releases the GIL (folds run in parallel
-threads). Without a compiler, backend "auto" runs the plain model's step; backend "torch" runs
+threads). Backend "auto" runs the kernel only where it was measured faster than the plain model's
+step on this CPU (mlbackend.nets.calibrate: a few steps of each, cached per CPU fingerprint), and
+the plain step without a compiler or where the plain step is faster; backend "torch" runs
 the fused maths on torch ops (an independent check of the kernel's maths, slower than plain).
 
 Ties: max_pool2d takes the first maximum of a window in row-major order; so does the kernel.
@@ -73,65 +81,91 @@ static inline v16f load16(const float* p) { v16f v; memcpy(&v, p, 64); return v;
 
 enum { CHUNK = 32 };  // samples per partial sum: results do not depend on how calls split a batch
 
+// The two convolution loops hold LANES channels per vector: the CPU's vector width (16 floats with
+// AVX-512, 8 with AVX2, 4 otherwise), looping over the 16 channels in 16 / LANES groups. A 16-float
+// vector on an AVX2 CPU is two registers, and 27 weights plus the accumulators of 16-float vectors
+// spill out of its 16 registers. Every channel's arithmetic is the same for any LANES (the same
+// operations in the same order), so the width changes the speed, not the floats.
+#if defined(STSTNET_LANES)
+enum { LANES = STSTNET_LANES };  // forced (the test that every width gives the same floats)
+#elif defined(__AVX512F__)
+enum { LANES = 16 };
+#elif defined(__AVX__)
+enum { LANES = 8 };
+#else
+enum { LANES = 4 };
+#endif
+template <int V> struct Vec;
+template <> struct Vec<16> { typedef float f __attribute__((vector_size(64))); typedef int32_t i __attribute__((vector_size(64))); };
+template <> struct Vec<8> { typedef float f __attribute__((vector_size(32))); typedef int32_t i __attribute__((vector_size(32))); };
+template <> struct Vec<4> { typedef float f __attribute__((vector_size(16))); typedef int32_t i __attribute__((vector_size(16))); };
+template <int V> static inline typename Vec<V>::f loadv(const float* p) {
+    typename Vec<V>::f v; memcpy(&v, p, sizeof v); return v;
+}
+
 // Forward pass: z (B, H, H, 16), pooled relu maps (B, 16, 10, 10) at each window's max (sgn +1) or
 // min (sgn -1), their flat positions `arg`, and per chunk of CHUNK samples the sum and the sum of
 // squares of relu(z) per channel: sums[chunk][0 or 1][16] (double).
-template <int H>
+template <int H, int V>
 static void forward(const float* xpad, const int64_t* idx, int B, const float* W, const float* bias,
                     const float* sgn, float* z, float* pooled, int32_t* arg, double* sums) {
+    typedef typename Vec<V>::f vf;
+    typedef typename Vec<V>::i vi;
     const int P = H + 2;
-    v16f w[27];
-    for (int k = 0; k < 27; k++) w[k] = load16(W + 16 * k);
-    const v16f b = load16(bias), sg = load16(sgn);
     double dsum[16] = {0}, dsq[16] = {0};
     for (int s = 0; s < B; s++) {
         if (s % CHUNK == 0) for (int c = 0; c < 16; c++) { dsum[c] = 0; dsq[c] = 0; }
         const float* x = xpad + idx[s] * 3 * P * P;
         float* zs = z + (int64_t)s * H * H * 16;
-        v16f mx[NP];
-        v16i am[NP];
-        for (int h = 0; h < H; h++) {
-            const int ph = (h + 1) / 3;
-            const bool pooled_row = ph < NP;
-            if (pooled_row && (h == 0 || (h + 1) % 3 == 0))
-                for (int q = 0; q < NP; q++) { mx[q] = v16f{} - INFINITY; am[q] = v16i{}; }
-            v16f rrow = {0}, qrow = {0};
-            for (int c0 = 0; c0 < H; c0 += 2) {
-                v16f a[2][3];
-                for (int i = 0; i < 3; i++) {
-                    const float* xr = x + i * P * P + h * P + c0;
-                    v16f e = w[i * 9] * xr[0], o = w[i * 9] * xr[1];
-                    for (int dy = 0; dy < 3; dy++)
-                        for (int dx = (dy == 0 ? 1 : 0); dx < 3; dx++) {
-                            e += w[i * 9 + dy * 3 + dx] * xr[dy * P + dx];
-                            o += w[i * 9 + dy * 3 + dx] * xr[dy * P + dx + 1];
+        for (int g = 0; g < 16; g += V) {
+            vf w[27];
+            for (int k = 0; k < 27; k++) w[k] = loadv<V>(W + 16 * k + g);
+            const vf b = loadv<V>(bias + g), sg = loadv<V>(sgn + g);
+            vf mx[NP];
+            vi am[NP];
+            for (int h = 0; h < H; h++) {
+                const int ph = (h + 1) / 3;
+                const bool pooled_row = ph < NP;
+                if (pooled_row && (h == 0 || (h + 1) % 3 == 0))
+                    for (int q = 0; q < NP; q++) { mx[q] = vf{} - INFINITY; am[q] = vi{}; }
+                vf rrow = {0}, qrow = {0};
+                for (int c0 = 0; c0 < H; c0 += 2) {
+                    vf a[2][3];
+                    for (int i = 0; i < 3; i++) {
+                        const float* xr = x + i * P * P + h * P + c0;
+                        vf e = w[i * 9] * xr[0], o = w[i * 9] * xr[1];
+                        for (int dy = 0; dy < 3; dy++)
+                            for (int dx = (dy == 0 ? 1 : 0); dx < 3; dx++) {
+                                e += w[i * 9 + dy * 3 + dx] * xr[dy * P + dx];
+                                o += w[i * 9 + dy * 3 + dx] * xr[dy * P + dx + 1];
+                            }
+                        a[0][i] = e; a[1][i] = o;
+                    }
+                    for (int j = 0; j < 2; j++) {
+                        const int col = c0 + j;
+                        const vf acc = b + (a[j][0] + a[j][1] + a[j][2]);
+                        memcpy(zs + (h * H + col) * 16 + g, &acc, sizeof acc);
+                        const vf r = acc > 0 ? acc : vf{};
+                        rrow += r;
+                        qrow += r * r;
+                        const int pw = (col + 1) / 3;
+                        if (pooled_row && pw < NP) {
+                            const vf v = r * sg;
+                            const vi gt = v > mx[pw];
+                            mx[pw] = gt ? v : mx[pw];
+                            am[pw] = gt ? (vi{} + (h * H + col)) : am[pw];
                         }
-                    a[0][i] = e; a[1][i] = o;
-                }
-                for (int j = 0; j < 2; j++) {
-                    const int col = c0 + j;
-                    const v16f acc = b + (a[j][0] + a[j][1] + a[j][2]);
-                    memcpy(zs + (h * H + col) * 16, &acc, 64);
-                    const v16f r = acc > 0 ? acc : v16f{};
-                    rrow += r;
-                    qrow += r * r;
-                    const int pw = (col + 1) / 3;
-                    if (pooled_row && pw < NP) {
-                        const v16f v = r * sg;
-                        const v16i gt = v > mx[pw];
-                        mx[pw] = gt ? v : mx[pw];
-                        am[pw] = gt ? (v16i{} + (h * H + col)) : am[pw];
                     }
                 }
-            }
-            for (int c = 0; c < 16; c++) { dsum[c] += rrow[c]; dsq[c] += (double)qrow[c]; }
-            if (pooled_row && (h % 3 == 1 || h == H - 1)) {
-                for (int q = 0; q < NP; q++) {
-                    const v16f pv = mx[q] * sg;
-                    for (int c = 0; c < 16; c++) {
-                        const int64_t o = (((int64_t)s * 16 + c) * NP + ph) * NP + q;
-                        pooled[o] = pv[c];
-                        arg[o] = am[q][c];
+                for (int c = 0; c < V; c++) { dsum[g + c] += rrow[c]; dsq[g + c] += (double)qrow[c]; }
+                if (pooled_row && (h % 3 == 1 || h == H - 1)) {
+                    for (int q = 0; q < NP; q++) {
+                        const vf pv = mx[q] * sg;
+                        for (int c = 0; c < V; c++) {
+                            const int64_t o = (((int64_t)s * 16 + g + c) * NP + ph) * NP + q;
+                            pooled[o] = pv[c];
+                            arg[o] = am[q][c];
+                        }
                     }
                 }
             }
@@ -145,12 +179,13 @@ static void forward(const float* xpad, const int64_t* idx, int B, const float* W
 
 // Backward pass: dL/dz = [z > 0] * (A * (S - C1) - D * (z - mean)), S = the pooled gradient g at each
 // window's arg-max; per chunk of CHUNK samples dL/dW (27, 16) then dL/db (16): grads[chunk][27 * 16 + 16].
-template <int H>
+template <int H, int V>
 static void backward(const float* xpad, const int64_t* idx, int B, const float* z, const int32_t* arg,
                      const float* g, const float* Ap, const float* C1p, const float* Dp, const float* meanp,
                      double* grads) {
+    typedef typename Vec<V>::f vf;
+    typedef typename Vec<V>::i vi;
     const int P = H + 2;
-    const v16f A = load16(Ap), C1 = load16(C1p), D = load16(Dp), mean = load16(meanp);
     double dWd[27][16] = {{0}}, dbd[16] = {0};
     for (int s = 0; s < B; s++) {
         if (s % CHUNK == 0) {
@@ -159,49 +194,54 @@ static void backward(const float* xpad, const int64_t* idx, int B, const float* 
         }
         const float* x = xpad + idx[s] * 3 * P * P;
         const float* zs = z + (int64_t)s * H * H * 16;
-        v16i ar[NP * NP];
-        v16f gg[NP * NP];
-        for (int c = 0; c < 16; c++)
-            for (int q = 0; q < NP * NP; q++) {
-                ar[q][c] = arg[((int64_t)s * 16 + c) * NP * NP + q];
-                gg[q][c] = g[((int64_t)s * 16 + c) * NP * NP + q];
-            }
-        v16f acc[27];
-        for (int k = 0; k < 27; k++) acc[k] = v16f{};
-        v16f bacc = {0};
-        v16f dzrow[H];
-        for (int h = 0; h < H; h++) {
-            const int ph = (h + 1) / 3;
-            for (int c0 = 0; c0 < H; c0++) {
-                const int pw = (c0 + 1) / 3;
-                const v16f zz = load16(zs + (h * H + c0) * 16);
-                v16f S = {0};
-                if (ph < NP && pw < NP) {
-                    const int q = ph * NP + pw;
-                    const v16i hit = ar[q] == (v16i{} + (h * H + c0));
-                    S = hit ? gg[q] : v16f{};
+        for (int cg = 0; cg < 16; cg += V) {
+            const vf A = loadv<V>(Ap + cg), C1 = loadv<V>(C1p + cg), D = loadv<V>(Dp + cg),
+                     mean = loadv<V>(meanp + cg);
+            vi ar[NP * NP];
+            vf gg[NP * NP];
+            for (int c = 0; c < V; c++)
+                for (int q = 0; q < NP * NP; q++) {
+                    ar[q][c] = arg[((int64_t)s * 16 + cg + c) * NP * NP + q];
+                    gg[q][c] = g[((int64_t)s * 16 + cg + c) * NP * NP + q];
                 }
-                v16f dz = A * (S - C1) - D * (zz - mean);
-                dz = zz > 0 ? dz : v16f{};
-                bacc += dz;
-                dzrow[c0] = dz;
-            }
-            for (int i = 0; i < 3; i++)
-                for (int dy = 0; dy < 3; dy++) {
-                    const float* xr = x + i * P * P + (h + dy) * P;
-                    v16f e0 = {0}, e1 = {0}, e2 = {0}, o0 = {0}, o1 = {0}, o2 = {0};
-                    for (int c0 = 0; c0 < H; c0 += 2) {
-                        e0 += dzrow[c0] * xr[c0]; e1 += dzrow[c0] * xr[c0 + 1]; e2 += dzrow[c0] * xr[c0 + 2];
-                        o0 += dzrow[c0 + 1] * xr[c0 + 1]; o1 += dzrow[c0 + 1] * xr[c0 + 2]; o2 += dzrow[c0 + 1] * xr[c0 + 3];
+            vf acc[27];
+            for (int k = 0; k < 27; k++) acc[k] = vf{};
+            vf bacc = {0};
+            vf dzrow[H];
+            for (int h = 0; h < H; h++) {
+                const int ph = (h + 1) / 3;
+                for (int c0 = 0; c0 < H; c0++) {
+                    const int pw = (c0 + 1) / 3;
+                    const vf zz = loadv<V>(zs + (h * H + c0) * 16 + cg);
+                    vf S = {0};
+                    if (ph < NP && pw < NP) {
+                        const int q = ph * NP + pw;
+                        const vi hit = ar[q] == (vi{} + (h * H + c0));
+                        S = hit ? gg[q] : vf{};
                     }
-                    acc[i * 9 + dy * 3] += e0 + o0;
-                    acc[i * 9 + dy * 3 + 1] += e1 + o1;
-                    acc[i * 9 + dy * 3 + 2] += e2 + o2;
+                    vf dz = A * (S - C1) - D * (zz - mean);
+                    dz = zz > 0 ? dz : vf{};
+                    bacc += dz;
+                    dzrow[c0] = dz;
                 }
+                for (int i = 0; i < 3; i++)
+                    for (int dy = 0; dy < 3; dy++) {
+                        const float* xr = x + i * P * P + (h + dy) * P;
+                        vf e0 = {0}, e1 = {0}, e2 = {0}, o0 = {0}, o1 = {0}, o2 = {0};
+                        for (int c0 = 0; c0 < H; c0 += 2) {
+                            e0 += dzrow[c0] * xr[c0]; e1 += dzrow[c0] * xr[c0 + 1]; e2 += dzrow[c0] * xr[c0 + 2];
+                            o0 += dzrow[c0 + 1] * xr[c0 + 1]; o1 += dzrow[c0 + 1] * xr[c0 + 2];
+                            o2 += dzrow[c0 + 1] * xr[c0 + 3];
+                        }
+                        acc[i * 9 + dy * 3] += e0 + o0;
+                        acc[i * 9 + dy * 3 + 1] += e1 + o1;
+                        acc[i * 9 + dy * 3 + 2] += e2 + o2;
+                    }
+            }
+            for (int k = 0; k < 27; k++)
+                for (int c = 0; c < V; c++) dWd[k][cg + c] += acc[k][c];
+            for (int c = 0; c < V; c++) dbd[cg + c] += bacc[c];
         }
-        for (int k = 0; k < 27; k++)
-            for (int c = 0; c < 16; c++) dWd[k][c] += acc[k][c];
-        for (int c = 0; c < 16; c++) dbd[c] += bacc[c];
         if (s % CHUNK == CHUNK - 1 || s == B - 1) {
             double* out = grads + (s / CHUNK) * (27 * 16 + 16);
             for (int k = 0; k < 27; k++)
@@ -307,13 +347,14 @@ static void head(int B, int K, int total, const float* pooled, const float* alph
 }
 
 extern "C" {
-int ststnet_abi(void) { return 3; }
+int ststnet_abi(void) { return 4; }
+int ststnet_lanes(void) { return LANES; }
 int ststnet_chunk(void) { return CHUNK; }
 int ststnet_max_classes(void) { return MAXK; }
 void ststnet_forward(int H, const float* xpad, const int64_t* idx, int B, const float* W, const float* bias,
                      const float* sgn, float* z, float* pooled, int32_t* arg, double* sums) {
-    if (H == 28) forward<28>(xpad, idx, B, W, bias, sgn, z, pooled, arg, sums);
-    else forward<30>(xpad, idx, B, W, bias, sgn, z, pooled, arg, sums);
+    if (H == 28) forward<28, LANES>(xpad, idx, B, W, bias, sgn, z, pooled, arg, sums);
+    else forward<30, LANES>(xpad, idx, B, W, bias, sgn, z, pooled, arg, sums);
 }
 void ststnet_head(int B, int K, int total, const float* pooled, const float* alpha, const float* shift,
                   const float* mean, const float* invstd, const int64_t* bits, const float* fmask, float scale,
@@ -323,8 +364,8 @@ void ststnet_head(int B, int K, int total, const float* pooled, const float* alp
 void ststnet_backward(int H, const float* xpad, const int64_t* idx, int B, const float* z, const int32_t* arg,
                       const float* g, const float* A, const float* C1, const float* D, const float* mean,
                       double* grads) {
-    if (H == 28) backward<28>(xpad, idx, B, z, arg, g, A, C1, D, mean, grads);
-    else backward<30>(xpad, idx, B, z, arg, g, A, C1, D, mean, grads);
+    if (H == 28) backward<28, LANES>(xpad, idx, B, z, arg, g, A, C1, D, mean, grads);
+    else backward<30, LANES>(xpad, idx, B, z, arg, g, A, C1, D, mean, grads);
 }
 }
 """
@@ -332,7 +373,7 @@ void ststnet_backward(int H, const float* xpad, const int64_t* idx, int B, const
 _lock = threading.Lock()
 _kernel: ctypes.CDLL | None = None
 _kernel_error: str | None = None
-ABI = 3
+ABI = 4
 
 
 def _cache_dir() -> Path:
@@ -374,11 +415,16 @@ def kernel_error() -> str | None:
     return _kernel_error
 
 
-def _build() -> ctypes.CDLL:
+def _build(lanes: int | None = None) -> ctypes.CDLL:
+    """Compile (or load from the cache) the kernel; `lanes` forces the vector width (4, 8 or 16 floats)
+    instead of the CPU's own."""
     cxx = compiler()
     if cxx is None:
         raise RuntimeError("no C++ compiler (c++, g++ or clang++) on PATH")
-    flags = ["-O3", "-march=native", "-shared", "-fPIC", "-std=c++17"]
+    if lanes not in (None, 4, 8, 16):
+        raise ValueError(f"lanes {lanes}: 4, 8 or 16")
+    flags = ["-O3", "-march=native", "-shared", "-fPIC", "-std=c++17", "-Wno-psabi",
+             *([f"-DSTSTNET_LANES={lanes}"] if lanes else [])]
     version = subprocess.run([cxx, "--version"], capture_output=True, text=True, check=False).stdout
     key = hashlib.sha256("\n".join([KERNEL_SOURCE, cxx, version, *flags, _cpu_key()]).encode()).hexdigest()[:20]
     folder = _cache_dir()
@@ -401,6 +447,7 @@ def _build() -> ctypes.CDLL:
     lib.ststnet_abi.restype = integer
     lib.ststnet_max_classes.restype = integer
     lib.ststnet_chunk.restype = integer
+    lib.ststnet_lanes.restype = integer
     lib.ststnet_forward.argtypes = [integer, pointer, pointer, integer] + [pointer] * 7
     lib.ststnet_forward.restype = None
     lib.ststnet_head.argtypes = [integer, integer, integer] + [pointer] * 7 + [ctypes.c_float] + [pointer] * 5
@@ -424,6 +471,38 @@ def _address(array: np.ndarray) -> int:
     return array.__array_interface__["data"][0]
 
 
+def check_training_set(model: STSTNet, x, y) -> None:
+    """Refuse, with a ValueError, what the kernel would read out of bounds or silently misread: maps
+    that are not (n, 3, 28, 28) finite floats, labels that are not integers in [0, classes), a model
+    that is not float32 on the CPU. The plain and torch backends get the same checks, so a bad input
+    fails the same way whichever trainer runs."""
+    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise ValueError("x and y must be tensors")
+    channels = model.conv1.in_channels
+    if x.dim() != 4 or tuple(x.shape[1:]) != (channels, 28, 28):
+        raise ValueError(f"x must have shape (n, {channels}, 28, 28), not {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise ValueError(f"x must hold floats, not {x.dtype}")
+    if x.device.type != "cpu" or y.device.type != "cpu":
+        raise ValueError("the fused step trains on the CPU: x and y must be CPU tensors")
+    if y.dim() != 1 or len(y) != len(x):
+        raise ValueError(f"y must be a 1-D tensor of {len(x)} labels (one per map), not shape {tuple(y.shape)}")
+    if y.dtype not in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8):
+        raise ValueError(f"y must hold integer class labels, not {y.dtype}")
+    if len(x) == 0:
+        raise ValueError("the training set is empty")
+    classes = model.fc.out_features
+    low, high = int(y.min()), int(y.max())
+    if low < 0 or high >= classes:
+        raise ValueError(f"labels must lie in [0, {classes}) for a {classes}-class model: found {low} .. {high}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("x holds NaN or infinite values")
+    for name, parameter in model.named_parameters():
+        if parameter.dtype != torch.float32 or parameter.device.type != "cpu":
+            raise ValueError(f"the fused step trains a float32 model on the CPU: {name} is {parameter.dtype} "
+                             f"on {parameter.device}")
+
+
 class FusedSTSTNet:
     """One STSTNet training step on a fixed training set, fused: `step(batch)` computes the
     loss of the samples `batch` (indices into x / y), leaves every parameter's gradient in `.grad` and
@@ -435,29 +514,40 @@ class FusedSTSTNet:
 
     backend: "c" (the kernel; an error when it cannot be built), "torch" (the same fused maths on torch
     ops: an independent check of the kernel, slower than the plain model), or "auto" (the kernel when
-    it can be built, else the plain model's own step). threads > 1 splits each batch's chunks over
-    worker threads; the result does not depend on the thread count (partial sums per chunk of CHUNK
-    samples, added in order).
+    it can be built and was measured faster on this CPU, else the plain model's own step). threads > 1
+    splits each batch's chunks over worker threads; the result does not depend on the thread count
+    (partial sums per chunk of CHUNK samples, added in order). Every input is checked before the
+    kernel reads it (check_training_set, check_batch): bad input raises ValueError.
     """
 
     def __init__(self, model: STSTNet, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None, *,
                  backend: str = "auto", threads: int = 1, max_batch: int | None = None):
         if backend not in ("auto", "c", "torch"):
             raise ValueError(f"backend {backend!r}: choose 'auto', 'c' or 'torch'")
+        check_training_set(model, x, y)
         self.model = model
         self.generator = generator
         self.side = 28 + 2 * model.padding - 2  # conv output side: 28 or 30
         self.xpad = F.pad(x.detach().to(torch.float32), (model.padding,) * 4).contiguous()
         self._crop = slice(model.padding, model.padding + 28)
-        self.y = y.detach().to(torch.int64).contiguous()
+        self.y = y.detach().to(torch.int64).clone().contiguous()  # our own copy: checked once, read by the kernel
         self.kernel = load_kernel() if backend in ("auto", "c") else None
         if backend == "c" and self.kernel is None:
             raise RuntimeError(f"the fused kernel cannot be built: {kernel_error()}")
         n_classes = model.fc.out_features
-        if self.kernel is not None and n_classes > self.kernel.ststnet_max_classes():
-            self.kernel = None  # the kernel's head holds at most 64 classes
-        self.backend = "c" if self.kernel is not None else ("torch" if backend == "torch" else "plain")
+        if self.kernel is not None and (n_classes > self.kernel.ststnet_max_classes() or model.conv1.in_channels != 3):
+            if backend == "c":
+                raise ValueError(f"the fused kernel takes 3 input channels and at most "
+                                 f"{self.kernel.ststnet_max_classes()} classes, not {model.conv1.in_channels} "
+                                 f"and {n_classes}")
+            self.kernel = None
         self.threads = max(1, int(threads))
+        if backend == "auto" and self.kernel is not None:
+            from mlbackend.nets.calibrate import auto_backend
+
+            if auto_backend(padding=model.padding, threads=self.threads) == "plain":
+                self.kernel = None  # measured slower than the plain step on this CPU (an AVX2 one, say)
+        self.backend = "c" if self.kernel is not None else ("torch" if backend == "torch" else "plain")
         self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 and self.kernel is not None else None
         if self.kernel is not None:
             size = int(max_batch or len(self.y))
@@ -499,6 +589,7 @@ class FusedSTSTNet:
                 torch.cat([bn.weight for _, bn in branches]), torch.cat([bn.bias for _, bn in branches]))
 
     def step(self, batch: torch.Tensor) -> torch.Tensor:
+        batch = self.check_batch(batch)
         if self.backend == "plain":
             loss = F.cross_entropy(self.model(self.xpad[batch][..., self._crop, self._crop], self.generator),
                                    self.y[batch])
@@ -518,6 +609,26 @@ class FusedSTSTNet:
         maps = _FusedFunction.apply(weight, bias, gamma, beta, self, batch)
         return self.model.head(maps, generator)
 
+    def check_batch(self, batch) -> torch.Tensor:
+        """The batch as int64 sample indices, every one in [0, n): the kernel reads x and y at these
+        indices with no bounds check of its own, so an index outside would read (or crash) out of bounds."""
+        if isinstance(batch, np.ndarray):
+            batch = torch.from_numpy(batch)
+        if not isinstance(batch, torch.Tensor):
+            raise ValueError(f"batch must be a tensor of sample indices, not {type(batch).__name__}")
+        if batch.dim() != 1 or batch.dtype not in (torch.int16, torch.int32, torch.int64):
+            raise ValueError(f"batch must be a 1-D tensor of int16/32/64 sample indices, not {batch.dtype} "
+                             f"of shape {tuple(batch.shape)} (boolean or uint8 masks are not accepted)")
+        if len(batch) == 0:
+            raise ValueError("batch is empty: a training step needs at least one sample")
+        n = len(self.y)
+        low, high = int(batch.min()), int(batch.max())
+        if low < 0 or high >= n:
+            raise ValueError(f"sample indices must lie in [0, {n}): this batch holds {low} .. {high}")
+        if self.kernel is not None and len(batch) > len(self._z):
+            raise ValueError(f"batch of {len(batch)} larger than the buffers ({len(self._z)}; max_batch)")
+        return batch.to(torch.int64)
+
     # -- the kernel step ----------------------------------------------------------------------------------
     def _spans(self, count: int) -> list[tuple[int, int]]:
         """Sample ranges for the worker threads, on chunk boundaries (the partial sums are per chunk)."""
@@ -536,8 +647,6 @@ class FusedSTSTNet:
     def _kernel_step(self, batch: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         model, lib, side = self.model, self.kernel, self.side
         count = len(batch)
-        if count > len(self._z):
-            raise ValueError(f"batch of {count} larger than the buffers ({len(self._z)})")
         n = count * side * side
         n_chunks = -(-count // CHUNK)
         index = np.ascontiguousarray(batch.numpy(), dtype=np.int64)
@@ -572,7 +681,7 @@ class FusedSTSTNet:
         elif p > 0:
             fmask = dropout_mask((count, CHANNELS, POOLED, POOLED), p, generator).numpy()
         scale = np.float32(1.0 / (1.0 - p)) if p < 1 else np.float32(0.0)
-        fc_w, fc_b = model.fc.weight.detach().numpy(), model.fc.bias.detach().numpy()
+        fc_w, fc_b = (np.ascontiguousarray(t.detach().numpy()) for t in (model.fc.weight, model.fc.bias))
         classes = fc_w.shape[0]
         targets = self._ynp[index]
         width = 1 + classes * 400 + classes + 2 * CHANNELS

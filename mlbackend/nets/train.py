@@ -7,7 +7,7 @@ trainer (mlbackend.nets.fast) runs this same loop with another step function (th
 kernel's forward and backward), so with the same seed it sees the same batches and the same
 masks, and only float rounding tells the two apart.
 
-Honest protocol (protocols.md): the epoch count is fixed in advance. Optional early stopping
+Honest protocol (docs/protocols.md): the epoch count is fixed in advance. Optional early stopping
 looks only at a validation set that the caller carves out of the *training* subjects.
 """
 

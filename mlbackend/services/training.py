@@ -11,7 +11,8 @@ from django.db import transaction
 from annotator.models import Job
 from annotator.permissions import can_manage, role_for
 from annotator.services.jobs import ProgressReporter, job_log, job_set_device
-from mlbackend.checkpoints import fsync_directory, model_version as version_string
+from mlbackend.checkpoints import fsync_directory, model_version as version_string, read_checkpoint
+from mlbackend.cpuinfo import cpu_fingerprint, describe
 from mlbackend.models import ModelVersion
 from mlbackend.selectors import active_version, labeled_clips
 from mlbackend.services.evaluation import evaluation_run
@@ -41,6 +42,19 @@ def _headline(report) -> dict:
         headline.update(spotting_f1=spotting["overall"]["f1"], spotting_micro_f1=spotting["micro"]["f1"],
                         spotting_macro_f1=spotting["macro"]["f1"])
     return headline
+
+
+def training_record(checkpoint: Path, *, device: str) -> dict:
+    """Which trainer made the checkpoint and on what machine: the trainer a plugin wrote in its history
+    (STSTNet: fast-c = the fused kernel, fast-plain = its calibrated choice of the plain step, plain),
+    else "plugin fit" for a plugin that trains in one way only."""
+    state = read_checkpoint(checkpoint)
+    history = state.get("history") if isinstance(state, dict) else None
+    history = history if isinstance(history, dict) else {}
+    record = {"trainer": history.get("trainer") or "plugin fit", "device": device, "cpu": cpu_fingerprint()}
+    if history.get("train_seconds") is not None:
+        record["train_seconds"] = history["train_seconds"]
+    return record
 
 
 def model_version_activate(*, version: ModelVersion, user=None) -> ModelVersion:
@@ -74,12 +88,13 @@ def train_job_work(job: Job, progress: ProgressReporter) -> None:
         checkpoint = plugin.fit(data, workdir=workdir / "final", progress=final_progress, device=device,
                                 seed=int(params.get("seed", 0)))
         plugin.load(checkpoint, device=device)
+        training = training_record(checkpoint, device=device)
         with transaction.atomic():
             version = ModelVersion.objects.create(
                 project=job.project, plugin=plugin.name, plugin_version=plugin.version,
                 version=version_string(plugin.name, plugin.version, checkpoint), checkpoint="", labels=labels,
                 params=params.get("plugin_params") or {}, label_source=label_source, data_snapshot=snapshot,
-                metrics=_headline(report), job=job, created_by=job.created_by,
+                metrics=_headline(report), training=training, job=job, created_by=job.created_by,
             )
             installed = _install_checkpoint(checkpoint, version.pk)
             version.checkpoint = installed.relative_to(settings.MEDIA_ROOT).as_posix()
@@ -91,6 +106,7 @@ def train_job_work(job: Job, progress: ProgressReporter) -> None:
                 model_version_activate(version=version)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    job_log(job=job, line=f"trained with {training['trainer']} on {training['device']}, {describe(training['cpu'])}")
     job_log(job=job, line=f"model version {version.version} saved" + (" and made active" if version.active else ""))
 
 

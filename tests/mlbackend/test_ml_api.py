@@ -229,3 +229,26 @@ def test_a_finished_job_says_what_it_did(lead_api, coded_project):
     tasks.train(job.pk)
     job.refresh_from_db()
     assert job.message.startswith("model version dummy-1.0+") and job.message.endswith("made active")
+
+
+@pytest.mark.django_db
+def test_a_version_records_its_trainer_and_cpu_and_the_page_shows_them(lead_api, coded_project):
+    from mlbackend.cpuinfo import cpu_fingerprint
+
+    job = start(lead_api, coded_project, kind="train", plugin="dummy", evaluate=False)
+    tasks.train(job.pk)
+    version = ModelVersion.objects.get(job=job)
+    assert version.training["trainer"] == "plugin fit" and version.training["device"] == "cpu"
+    assert version.training["cpu"] == cpu_fingerprint()
+    page = lead_api.get(f"/projects/{coded_project.pk}/ml/").content.decode()
+    assert "plugin fit on cpu" in page and cpu_fingerprint()["model"] in page
+    assert lead_api.get(f"/api/projects/{coded_project.pk}/ml/versions/").json()[0]["training"] == version.training
+
+
+def test_the_training_record_reads_the_trainer_the_plugin_wrote(tmp_path):
+    from mlbackend.checkpoints import write_checkpoint
+    from mlbackend.services.training import training_record
+
+    checkpoint = write_checkpoint(tmp_path / "m.pt", {"history": {"trainer": "fast-c", "train_seconds": 1.5}})
+    record = training_record(checkpoint, device="cpu")
+    assert record["trainer"] == "fast-c" and record["train_seconds"] == 1.5 and record["cpu"]["vector"] is not None

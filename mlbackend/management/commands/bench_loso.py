@@ -38,39 +38,59 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         import torch
 
+        from mlbackend.cpuinfo import describe
         from mlbackend.nets.bench import machine, run_loso, synthetic_maps
+        from mlbackend.nets.calibrate import auto_backend, calibration
         from mlbackend.nets.fused import kernel_error, load_kernel
+        from mlbackend.nets.train import deterministic
         from plugins.off_apexnet import OffApexNetPlugin
         from plugins.ststnet import STSTNetPlugin
 
         out = self.stdout.write
         data, maps = synthetic_maps(options["samples"], options["subjects"])
         kernel = load_kernel()
+        out(f"CPU: {describe()}")
         out(f"machine: {machine()}; torch {torch.__version__}, default threads {torch.get_num_threads()}")
         out(f"data: {len(data)} samples of {options['subjects']} subjects, 3 classes, synthetic 3x28x28 maps "
             f"(injected: no optical flow); padding {options['padding']}; fused kernel: "
-            f"{'compiled' if kernel is not None else 'unavailable (' + str(kernel_error()) + '), torch fallback'}")
+            + (f"compiled, {kernel.ststnet_lanes()} floats a vector" if kernel is not None
+               else f"unavailable ({kernel_error()}), torch fallback"))
         base = {"batch_size": 256, "lr": 5e-5, "padding": options["padding"]}
+        fused_step = {"fast": True, "backend": "c" if kernel is not None else "torch"}  # the kernel, never "auto"
+        if kernel is not None:
+            with deterministic(threads=1):
+                chosen = calibration(padding=options["padding"], threads=1)
+                auto_choice = auto_backend(padding=options["padding"], threads=1)  # MESTUDIO_TRAINER may force it
+            out(f"backend auto on this CPU (1 thread): {auto_choice} (calibration, per step of "
+                f"{chosen.get('batch', 256)}: kernel {chosen['c_ms']:.1f} ms, plain {chosen['plain_ms']:.1f} ms; "
+                f"measured {chosen.get('measured_at', '?')})")
         warm = [c for c in data if c.clip.subject in sorted({c.clip.subject for c in data})[:3]]
         for fast in (False, True):  # imports, the kernel, oneDNN primitives: not part of the timings
-            run_loso(STSTNetPlugin, maps, warm, params={**base, "epochs": 1, "fast": fast}, fast_evaluator=fast,
-                     threads=1)
+            trainer = fused_step if fast else {"fast": False}
+            run_loso(STSTNetPlugin, maps, warm, params={**base, "epochs": 1, **trainer}, fast_evaluator=fast, threads=1)
         plains = []
         if not options["skip_plain"]:
             for threads in [int(t) for t in str(options["plain_threads"]).split(",") if t.strip()]:
                 plains.append(run_loso(
                     STSTNetPlugin, maps, data, params={**base, "epochs": options["epochs_plain"], "fast": False},
                     fast_evaluator=False, threads=threads, label=f"plain, fold by fold, {threads} thread(s)"))
-        step = run_loso(STSTNetPlugin, maps, data, params={**base, "epochs": options["epochs_fast"], "fast": True},
+        step = run_loso(STSTNetPlugin, maps, data, params={**base, "epochs": options["epochs_fast"], **fused_step},
                         fast_evaluator=False, threads=1, label="fused step, fold by fold, 1 thread")
-        fast = run_loso(STSTNetPlugin, maps, data, params={**base, "epochs": options["epochs_fast"], "fast": True},
+        fast = run_loso(STSTNetPlugin, maps, data, params={**base, "epochs": options["epochs_fast"], **fused_step},
                         fast_evaluator=True, workers=options["workers"], label="fused step, loso_fast")
         fast.label = f"fused step, loso_fast, {fast_workers(options['workers'], options['subjects'])} workers"
         runs = [*plains, step, fast]
-        out(f"{'run':<40}{'folds x epochs':>15}{'wall s':>8}{'CPU s':>8}{'ms/epoch/fold':>15}"
+        if kernel is not None:  # what `backend: auto` trains with here (the plain step where it measured faster)
+            auto = run_loso(STSTNetPlugin, maps, data, params={**base, "epochs": options["epochs_fast"], "fast": True,
+                                                               "backend": "auto"},
+                            fast_evaluator=True, workers=options["workers"], label="auto")
+            auto.label = (f"auto ({'kernel' if auto_choice == 'c' else 'plain step'}), loso_fast, "
+                          f"{fast_workers(options['workers'], options['subjects'])} workers")
+            runs.append(auto)
+        out(f"{'run':<44}{'folds x epochs':>15}{'wall s':>8}{'CPU s':>8}{'ms/epoch/fold':>15}"
             f"{'in flight':>10}  projection, {FULL}")
         for run in runs:
-            out(f"{run.label:<40}{f'{run.folds} x {run.epochs}':>15}{run.wall:>8.1f}{run.cpu:>8.1f}"
+            out(f"{run.label:<44}{f'{run.folds} x {run.epochs}':>15}{run.wall:>8.1f}{run.cpu:>8.1f}"
                 f"{run.per_epoch_fold_ms:>15.1f}{run.parallelism:>10.2f}  {_minutes(run.projection())}")
         for plain in plains:
             out(f"ratio per epoch and fold, {plain.label} / fused step: "

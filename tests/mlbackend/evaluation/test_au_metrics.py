@@ -41,6 +41,24 @@ def test_aus_nobody_coded_are_listed_but_not_averaged_and_string_keys_are_read()
         au_metrics([{1}], [], [1])
 
 
+def test_a_hand_computed_case_and_the_threshold_is_inclusive():
+    """AU 4 coded on samples 0, 1, 2; predicted (p >= 0.5) on 0, 1, 3: TP 2, FP 1, FN 1 -> P = R = F1 = 2/3.
+    AU 12 coded on sample 3 only and predicted nowhere: F1 0, recall 0, precision 0 (undefined -> 0)."""
+    truth = [{4}, {4}, {4}, {12}]
+    probs = [{4: 0.5}, {4: 0.9, 12: 0.49}, {4: 0.1}, {4: 0.7}]
+    result = au_metrics(truth, probs, [12, 4])
+    assert result["aus"] == [4, 12]
+    assert result["per_au"][4] == {"f1": pytest.approx(2 / 3), "precision": pytest.approx(2 / 3),
+                                   "recall": pytest.approx(2 / 3), "support": 3, "predicted": 3}
+    assert result["per_au"][12] == {"f1": 0.0, "precision": 0.0, "recall": 0.0, "support": 1, "predicted": 0}
+    assert result["mean_f1"] == pytest.approx((2 / 3 + 0) / 2) and result["n_scored"] == 2
+
+
+def test_no_samples_give_zeros():
+    result = au_metrics([], [], [1, 2])
+    assert result["mean_f1"] == 0.0 and result["per_au"][1]["support"] == 0 and result["n"] == 0
+
+
 class OracleishAuPlugin(Plugin):
     """AU-only fake: AU 1 for the 'brow' motion (it reads the mean brightness change of the upper
     third), AU 12 otherwise. It never sees labels at prediction time."""

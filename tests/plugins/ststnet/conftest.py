@@ -8,3 +8,10 @@ def one_torch_thread():
 
     with deterministic(threads=1):
         yield
+
+
+@pytest.fixture(autouse=True)
+def kernel_when_auto(monkeypatch):
+    """backend "auto" runs the fused kernel in these tests, whatever the calibration would pick on this CPU:
+    the tests compare the kernel with the plain loop, and must not depend on the machine's speed."""
+    monkeypatch.setenv("MESTUDIO_TRAINER", "c")
