@@ -4,12 +4,13 @@ Each file's header is read before anything decodes it: its kind, and its size ag
 limits; every frame of a clip must share the first frame's size.
 """
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from annotator.datasets.base import DatasetError, FrameFile
-from annotator.datasets.imageheader import image_size
+from annotator.media.sources import ImageFarTooLarge, image_header
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,11 @@ def _read_checked(frame: FrameFile, limits: FrameLimits, label: str) -> tuple[by
     if size > limits.max_file_bytes:
         raise DatasetError(f"{label}: the file is {size} bytes, over this server's limit of {limits.max_file_bytes}.")
     data = frame.path.read_bytes()
-    header = image_size(data)
+    try:
+        header = image_header(io.BytesIO(data))
+    except ImageFarTooLarge as exc:
+        raise DatasetError(f"{label}: {exc} pixels, over this server's limit of "
+                           f"{limits.max_width}x{limits.max_height}.") from None
     if header is None:
         raise DatasetError(f"{label}: not a JPEG, PNG or BMP image.")
     kind, width, height = header

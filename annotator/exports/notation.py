@@ -5,13 +5,7 @@ letter A-E when coded. `parse_aus` reads what `format_aus` writes, plus the comm
 (prefix "AU", side after the number, spaces or commas between AUs); anything else is an error.
 """
 
-import re
-
-from annotator.facs import INTENSITIES
-
-AU_TOKEN = re.compile(r"^(?:AU)?(?P<side>[LR])?(?P<number>\d{1,2})(?P<intensity>[A-E])?(?P<side_after>[LR])?$",
-                      re.IGNORECASE)
-SEPARATORS = re.compile(r"[+,\uff0c\s]+")
+from annotator.datasets.aus import parse_aus as parse_au_cell
 
 
 class NotationError(ValueError):
@@ -32,18 +26,12 @@ def format_aus(aus) -> str:
 
 
 def parse_aus(text: str) -> list[dict]:
-    """[{"number", "side", "intensity"}] in FACS order; NotationError names the token it cannot read."""
+    """[{"number", "side", "intensity"}] in FACS order, read as the dataset importers read AU cells;
+    NotationError names the first token it cannot read."""
     text = (text or "").strip()
-    if not text or text in {"-", "/"}:
+    if text == "-":
         return []
-    parsed = []
-    for token in SEPARATORS.split(text):
-        if not token:
-            continue
-        match = AU_TOKEN.match(token)
-        if match is None or (match["side"] and match["side_after"]):
-            raise NotationError(f"{token!r} is not an AU in FACS notation (for example R12B, 4, L14C).")
-        side = (match["side"] or match["side_after"] or "").upper() or "both"
-        intensity = (match["intensity"] or "").upper() or None
-        parsed.append({"number": int(match["number"]), "side": side, "intensity": intensity})
-    return sorted(parsed, key=au_key)
+    parsed = parse_au_cell(text)
+    if parsed.unparsed:
+        raise NotationError(f"{parsed.unparsed[0]!r} is not an AU in FACS notation (for example R12B, 4, L14C).")
+    return parsed.aus

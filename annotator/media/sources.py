@@ -13,6 +13,7 @@ before a single pixel is decoded.
 
 import re
 import warnings
+from contextlib import nullcontext
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,22 +111,57 @@ def open_video_container(path: Path, *, max_frame_pixels: int = 4096 * 4096):
     return container
 
 
-def image_size(path: Path, limits: Limits) -> tuple[int, int]:
-    """(width, height) from the image's header, within `limits`, without decoding it; IMAGE_FORMATS only."""
+class ImageFarTooLarge(Exception):
+    """The header declares more pixels than even Pillow's own decompression-bomb check allows."""
+
+
+def image_header(source) -> tuple[str, int, int] | None:
+    """("jpeg" | "png" | "bmp", width, height) from the header of a path or binary file; None if not one of them.
+
+    Pillow reads only the header here; nothing is decoded.
+    """
     from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
-            # The resolution limit below is the one that counts; Pillow's warning for large images is noise.
+            # The callers' resolution limits are the ones that count; Pillow's warning for large images is noise.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path, formats=IMAGE_FORMATS) as image:
-                width, height = image.size
-    except Image.DecompressionBombError as exc:  # Pillow's own refusal, far above any sane limit
+            with Image.open(source, formats=IMAGE_FORMATS) as image:
+                return image.format.lower(), *image.size
+    except Image.DecompressionBombError:
+        raise ImageFarTooLarge(_declared_size(source)) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+
+
+def _declared_size(source) -> str:
+    """"WxH" as the header declares it, read by the format's own Pillow plugin without Image.open's bomb check."""
+    from PIL import Image
+
+    with (open(source, "rb") if isinstance(source, (str, Path)) else nullcontext(source)) as fp:
+        fp.seek(0)
+        prefix = fp.read(16)
+        for name in IMAGE_FORMATS:
+            factory, accept = Image.OPEN[name]
+            if accept is None or accept(prefix):
+                fp.seek(0)
+                width, height = factory(fp, None).size
+                return f"{width}x{height}"
+    return "more pixels than any image this server reads"
+
+
+def image_size(path: Path, limits: Limits) -> tuple[int, int]:
+    """(width, height) from the image's header, within `limits`, without decoding it; IMAGE_FORMATS only."""
+    try:
+        header = image_header(path)
+    except ImageFarTooLarge as exc:
         raise IngestError(
-            f"Image {path.name!r} is over this server's limit of {limits.max_width}x{limits.max_height} ({exc})"
+            f"Image {path.name!r} is over this server's limit of {limits.max_width}x{limits.max_height}: "
+            f"its header declares {exc} pixels."
         ) from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise IngestError(f"Image {path.name!r} cannot be read as JPEG, PNG or BMP.") from exc
+    if header is None:
+        raise IngestError(f"Image {path.name!r} cannot be read as JPEG, PNG or BMP.")
+    _, width, height = header
     check_resolution(width, height, limits)
     return width, height
 
