@@ -6,10 +6,11 @@ connection per request. MEStudio's middleware and views are all sync, so running
 chain in one call does the same work. The pooled thread keeps its database connection
 (CONN_MAX_AGE) and, as under WSGI, checks it at each request.
 
-Measured with `manage.py bench` (frame endpoint, 1000 warm requests, 2-core AMD EPYC under a load
-of about 7): daphne CPU per request 4.4-4.8 ms with this handler against 8.8-9.3 ms with the stock
-one; p50 5.0-5.6 against 9.1-10.5 ms. The stock handler alone costs more CPU than the 5 ms p95
-target, so this handler stays.
+Measured with `manage.py bench --asgi-app` (frame endpoint, 1000 warm requests, 2-core AMD EPYC
+shared with other jobs, two runs at load 7 and 5): daphne CPU per request 3.7-4.8 ms with this
+handler against 7.5-9.3 ms with the stock one; p50 3.9-5.6 against 7.8-10.5 ms (p95 14-18 against
+17-26 ms, the load's doing). The stock handler alone costs more CPU per request than the 5 ms p95
+target allows, so this handler stays.
 
 It overrides methods of Django's ASGIHandler that are not a public API (`__call__`,
 `run_get_response`, `load_middleware`'s mode): `http_handler()` builds it only on the Django
