@@ -1,6 +1,7 @@
 """One-to-one matching of frame intervals by temporal IoU (the MEGC rule of protocols.md).
 
-Pure (numpy and scipy only): the agreement figures and mlbackend's spotting evaluation share it.
+Pure (numpy and scipy only). mlbackend.evaluation.spotting keeps its own copy of the same rule: plugins
+import it and may never reach annotator; tests/mlbackend/test_agreement_matching.py holds the two equal.
 
     inter = min(end_a, end_b) - max(start_a, start_b) + 1      (inclusive frames; no overlap when <= 0)
     IoU   = inter / (len_a + len_b - inter),  len = end - start + 1

@@ -40,12 +40,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 
-from annotator.agreement.matching import IOU_THRESHOLD, interval_iou as shared_iou, match_intervals as shared_match
 from mlbackend.contract import ClipPrediction, LabeledClip, Plugin, Progress
 from mlbackend.evaluation.loso import fit_fold, subject_folds
 
 KINDS = ("micro", "macro")
+IOU_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -82,18 +83,33 @@ def as_interval(item) -> Interval:
 def interval_iou(a, b) -> float:
     """IoU of two inclusive frame intervals (anything `as_interval` reads, kinds ignored)."""
     a, b = as_interval(a), as_interval(b)
-    return shared_iou((a.onset, a.offset), (b.onset, b.offset))
+    inter = min(a.offset, b.offset) - max(a.onset, b.onset) + 1
+    if inter <= 0:
+        return 0.0
+    return inter / (a.length + b.length - inter)
 
 
 def match_intervals(
     truth: Sequence, predicted: Sequence, threshold: float = IOU_THRESHOLD,
 ) -> list[tuple[int, int, float]]:
     """One-to-one matches (truth index, prediction index, IoU) with IoU >= threshold: the
-    largest number of matches, then the largest summed IoU (a maximum-weight assignment).
-    The one matcher is annotator.agreement.matching, shared with the inter-coder agreement figures."""
+    largest number of matches, then the largest summed IoU (a maximum-weight assignment)."""
     truth = [as_interval(t) for t in truth]
     predicted = [as_interval(p) for p in predicted]
-    return shared_match([(t.onset, t.offset) for t in truth], [(p.onset, p.offset) for p in predicted], threshold)
+    if not truth or not predicted:
+        return []
+    iou = np.array([[interval_iou(t, p) for p in predicted] for t in truth], dtype=np.float64)
+    allowed = iou >= threshold
+    if not allowed.any():
+        return []
+    from scipy.optimize import linear_sum_assignment
+
+    # Each allowed pair is worth 1 (a match) plus a bonus below 1 / min(n, m) for its IoU, so no
+    # set of IoU bonuses can outweigh one more match.
+    bonus = iou / (min(iou.shape) + 1)
+    weight = np.where(allowed, 1.0 + bonus, 0.0)
+    rows, cols = linear_sum_assignment(weight, maximize=True)
+    return [(int(r), int(c), float(iou[r, c])) for r, c in zip(rows, cols) if allowed[r, c]]
 
 
 def _ratios(tp: int, fp: int, fn: int) -> dict:
