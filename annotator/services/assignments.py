@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotator.models import Assignment, Clip, ClipUncertainty, CodingEvent, EventRevision, Membership, Project
-from annotator.permissions import can_assign, can_be_assigned, can_submit_coding, role_for
+from annotator.permissions import can_assign, can_be_assigned, can_submit_coding, role_for, sees_all_events
 
 MAX_CLIPS_PER_ASSIGNMENT = 5000
 
@@ -36,6 +36,10 @@ def assignment_create(*, project: Project, clips, coders: list, assigned_by, due
     not_coding = [coder.username for coder in coders if not can_be_assigned(roles.get(coder.pk))]
     if not_coding:
         raise ValidationError({"coders": f"Not a coder or lead of this project: {', '.join(not_coding)}."})
+    sighted = [coder.username for coder in coders if sees_all_events(roles.get(coder.pk))]
+    if len(coders) >= 2 and sighted:
+        raise ValidationError({"coders": f"{', '.join(sighted)} sees every coder's codes: blind double coding "
+                                         f"needs coders in the coder role."})
     created = []
     for clip in clips:
         for coder in coders:

@@ -23,6 +23,8 @@ def test_the_lead_assigns_a_filtered_set_to_two_coders_blind(lead, coder, other_
     assert unfiltered.status_code == 400 and "narrow the set" in unfiltered.content.decode()
     not_a_coder = assign(client, project, subject="S01", coder_1="viewer")
     assert not_a_coder.status_code == 400, "the viewer is not among the coder choices"
+    sighted = assign(client, project, subject="S01", coder_1="lead", coder_2="coder")
+    assert sighted.status_code == 400 and "sees every coder" in sighted.content.decode()
     empty = assign(client, project, subject="S09", coder_1="coder")
     assert empty.status_code == 400 and "No clip matches" in empty.content.decode()
 
