@@ -83,7 +83,8 @@ def project_update(*, project: Project, user, name: str, description: str, emoti
     if Project.objects.filter(name=name).exclude(pk=project.pk).exists():
         raise ValidationError({"name": f"A project called {name!r} already exists."})
     events = CodingEvent.objects.filter(clip__project=project)
-    used_labels = sorted(set(events.exclude(emotion="").values_list("emotion", flat=True)) - set(cleaned["emotion_labels"]))
+    used_labels = sorted(set(events.exclude(emotion="").values_list("emotion", flat=True))
+                         - set(cleaned["emotion_labels"]))
     if used_labels:
         raise ValidationError({"emotion_labels": f"Codes use {', '.join(used_labels)}: keep these labels."})
     used_aus = sorted({au["number"] for aus in events.values_list("aus", flat=True) for au in aus}
