@@ -97,3 +97,29 @@ def test_queue_by_priority_then_by_model_uncertainty(coder, project, make_clip, 
         assert coder_api.post(f"/api/clips/{assignment.clip_id}/submit/").status_code == 200
     assert client.get(f"/clips/next/?project={project.pk}")["Location"] == "/queue/"
     assert coder_api.get(f"/api/projects/{project.pk}/next-clip/").json() == {"clip": None, "workspace": None}
+
+
+@pytest.mark.django_db
+def test_the_clip_page_shows_each_coders_status_and_the_lead_withdraws_open_assignments(
+        lead, coder, other_coder, project, make_clip, client, api_for):
+    clip = make_clip("a")
+    client.force_login(lead)
+    assert assign(client, project, clips=str(clip.pk), coder_1="coder", coder_2="coder_b").status_code == 200
+    add(api_for(coder), clip, 1, 2, 3)
+    assert api_for(other_coder).post(f"/api/clips/{clip.pk}/submit/").status_code == 200
+
+    client.force_login(coder)
+    page = client.get(f"/clips/{clip.pk}/coding/").content.decode()
+    table = page.split('id="coding-status"')[1]
+    assert table.index("in progress") < table.index("submitted") and 'id="submit-form"' in page
+    assert "<td>1</td>" not in table and "coder_b" in table, "names and states, never codes"
+    mine = Assignment.objects.get(clip=clip, coder=coder)
+    assert client.post(f"/assignments/{mine.pk}/remove/").status_code == 403
+
+    client.force_login(lead)
+    submitted = Assignment.objects.get(clip=clip, coder=other_coder)
+    assert client.post(f"/assignments/{submitted.pk}/remove/").status_code == 302
+    assert Assignment.objects.filter(pk=submitted.pk).exists(), "a submitted coding stays on record"
+    assert client.post(f"/assignments/{mine.pk}/remove/").status_code == 302
+    assert not Assignment.objects.filter(pk=mine.pk).exists()
+    assert CodingEvent.objects.filter(clip=clip, coder=coder).count() == 1, "the codes stay"
