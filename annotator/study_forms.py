@@ -14,7 +14,7 @@ def _words(text: str) -> list[str]:
 
 class ProjectForm(forms.Form):
     name = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
     emotion_labels = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
                                      help_text="Comma-separated, e.g. happiness, surprise, disgust, repression, others")
     au_set = forms.CharField(label="Action Units", help_text="Comma-separated AU numbers, e.g. 1, 2, 4, 12, 14")

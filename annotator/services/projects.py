@@ -80,6 +80,8 @@ def project_update(*, project: Project, user, name: str, description: str, emoti
     name = name.strip()
     if not name:
         raise ValidationError({"name": "A project needs a name."})
+    if len(name) > Project._meta.get_field("name").max_length or len(description) > 5000:
+        raise ValidationError({"description": "A name is at most 200 characters, a description 5,000."})
     if Project.objects.filter(name=name).exclude(pk=project.pk).exists():
         raise ValidationError({"name": f"A project called {name!r} already exists."})
     events = CodingEvent.objects.filter(clip__project=project)
