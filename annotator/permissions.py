@@ -6,14 +6,16 @@ object's fields, so a list never shows what the detail route would refuse. Servi
 write (check, then do); selectors filter with the Q forms. An object a user may not see answers 404 exactly
 like a missing one, so nothing reveals that it exists.
 
-Blind coding (issue 9) grows here: a coder's view of other coders' events, and of suggestions made from
-them, is `sees_all_events` and `event_visible_q`; assignments and "both submitted" end blindness in those two.
+Blind coding: a clip assigned to two or more coders at once (Assignment.blind) hides each coder's events from
+the others, and suggestions made from them, until every blind assignment of the clip is submitted; then the
+coders of that clip see each other's codes (`unblinded_clips`). Outside that, a coder sees their own events and
+gold (reviewed) ones, and suggestions made by a model alone or from those.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from annotator.jobkinds import job_kind
-from annotator.models import CodingEvent, Membership
+from annotator.models import Assignment, CodingEvent, Membership
 
 CODING_ROLES = {Membership.Role.LEAD, Membership.Role.CODER}
 SEE_ALL_EVENTS_ROLES = {Membership.Role.LEAD, Membership.Role.REVIEWER}
@@ -36,28 +38,92 @@ def can_manage(role: str | None) -> bool:
     return role == Membership.Role.LEAD
 
 
+# ---------- site administration and project set-up ----------
+
+def is_site_admin(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and (user.is_staff or user.is_superuser))
+
+
+def can_create_accounts(user) -> bool:
+    return is_site_admin(user)
+
+
+def can_create_project(user) -> bool:
+    """Site admins, and anyone who already leads a project (a lab lead starting the next study)."""
+    return is_site_admin(user) or (getattr(user, "is_authenticated", False) and Membership.objects.filter(
+        user=user, role=Membership.Role.LEAD).exists())
+
+
+# ---------- assignments ----------
+
+def can_assign(role: str | None) -> bool:
+    return can_manage(role)
+
+
+def can_be_assigned(role: str | None) -> bool:
+    return can_code(role)
+
+
+def sees_all_assignments(role: str | None) -> bool:
+    """Lead and reviewer see every coder's queue; a coder sees who else codes a clip, never their codes."""
+    return role in SEE_ALL_EVENTS_ROLES
+
+
+def can_submit_coding(role: str | None) -> bool:
+    return can_code(role)
+
+
+def coding_locked(user, role: str | None, clip_id: int) -> bool:
+    """A coder's codes on a clip are frozen once they submitted its assignment: the agreement figures compare
+    what each coder saw blind. The lead still edits (adjudication is theirs)."""
+    return not can_manage(role) and Assignment.objects.filter(
+        clip_id=clip_id, coder=user, status=Assignment.Status.SUBMITTED).exists()
+
+
 # ---------- coding events ----------
 
 def sees_all_events(role: str | None) -> bool:
     return role in SEE_ALL_EVENTS_ROLES
 
 
+def unblinded_clips(user):
+    """Ids of the clips where `user` coded blind and blindness has ended: every blind assignment submitted."""
+    still_blind = Assignment.objects.filter(clip=OuterRef("clip"), blind=True).exclude(
+        status=Assignment.Status.SUBMITTED)
+    return Assignment.objects.filter(coder=user, blind=True, status=Assignment.Status.SUBMITTED).filter(
+        ~Exists(still_blind)).values("clip")
+
+
 def event_visible_q(user, role: str | None, prefix: str = "") -> Q:
     """Events `user` may see, as a filter on a queryset whose event lies at `prefix` ("" or "source_event__").
 
-    Lead and reviewer see every event; any other member sees their own events and reviewed (gold) events,
-    never another coder's draft or submitted timing.
+    Lead and reviewer see every event; any other member sees their own events, reviewed (gold) events, and the
+    other coders' events on clips they double-coded blind once all of those codings are submitted; never
+    another coder's draft or submitted timing before that.
     """
     if sees_all_events(role):
         return Q()
-    return Q(**{f"{prefix}coder": user}) | Q(**{f"{prefix}status": CodingEvent.Status.REVIEWED})
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    return (Q(**{f"{prefix}coder": user}) | Q(**{f"{prefix}status": CodingEvent.Status.REVIEWED})
+            | Q(**{f"{prefix}clip__in": unblinded_clips(user)}))
+
+
+def sees_coder_on_clip(user, role: str | None, coder_id: int | None, clip_id: int) -> bool:
+    """Whether `user` may see every code (and history) `coder_id` made on the clip: event_visible_q without
+    the gold exception."""
+    if role is None:
+        return False
+    return (sees_all_events(role) or coder_id == user.pk
+            or unblinded_clips(user).filter(clip=clip_id).exists())
 
 
 def can_see_event(user, role: str | None, event) -> bool:
-    """Own events, reviewed events, and for lead and reviewer every event of the project."""
+    """event_visible_q for one event: own, reviewed, after blindness ended, and for lead and reviewer all."""
     if role is None:
         return False
-    return sees_all_events(role) or event.coder_id == user.pk or event.status == CodingEvent.Status.REVIEWED
+    return event.status == CodingEvent.Status.REVIEWED or sees_coder_on_clip(user, role, event.coder_id,
+                                                                              event.clip_id)
 
 
 def can_edit_event(user, event, role: str | None = None) -> bool:

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from annotator.api import frames, views
+from annotator.api import frames, studies, views
 from annotator.api.tokens import TokenApi
 
 urlpatterns = [
@@ -15,6 +15,9 @@ urlpatterns = [
     path("clips/<int:clip_id>/events/", views.ClipEventListApi.as_view(), name="api-clip-events"),
     path("clips/<int:clip_id>/frames/<int:frame_id>.jpg", frames.frame_image, name="api-frame"),
     path("clips/<int:clip_id>/faces/<int:frame_id>.jpg", frames.face_image, name="api-face"),
+    path("clips/<int:clip_id>/coding/", studies.ClipCodingApi.as_view(), name="api-clip-coding"),
+    path("clips/<int:clip_id>/submit/", studies.ClipSubmitApi.as_view(), name="api-clip-submit"),
+    path("projects/<int:project_id>/next-clip/", studies.NextClipApi.as_view(), name="api-next-clip"),
     path("events/<int:event_id>/", views.EventDetailApi.as_view(), name="api-event"),
     path("events/<int:event_id>/history/", views.EventHistoryApi.as_view(), name="api-event-history"),
     path("jobs/<int:job_id>/", views.JobDetailApi.as_view(), name="api-job"),

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from annotator.api import serializers as s
 from annotator.api.upload_throttle import UploadRateThrottle
-from annotator.permissions import can_code, can_manage
+from annotator.permissions import can_code, can_create_project, can_manage
 from annotator.selectors.access import (
     clip_for_user, event_for_user, event_history_for_user, events_visible, job_for_user, project_for_user,
     projects_for_user,
@@ -27,8 +27,8 @@ class ProjectListApi(APIView):
 
     @extend_schema(request=s.ProjectCreateSerializer, responses={201: s.ProjectSerializer})
     def post(self, request):
-        if not request.user.is_staff:
-            raise PermissionDenied("Only site administrators create projects.")
+        if not can_create_project(request.user):
+            raise PermissionDenied("Only a site administrator or a project lead creates projects.")
         data = s.ProjectCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         project = project_create(created_by=request.user, **data.validated_data)

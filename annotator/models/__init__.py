@@ -4,5 +4,7 @@ from annotator.models.event import CodingEvent, EventRevision
 from annotator.models.export import Export
 from annotator.models.job import Job
 from annotator.models.project import Membership, Project
+from annotator.models.study import Assignment, ClipUncertainty
 
-__all__ = ["Clip", "CodingEvent", "EventRevision", "Export", "ImportReport", "Job", "Membership", "Project", "Subject"]
+__all__ = ["Assignment", "Clip", "ClipUncertainty", "CodingEvent", "EventRevision", "Export", "ImportReport", "Job",
+           "Membership", "Project", "Subject"]

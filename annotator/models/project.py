@@ -12,12 +12,17 @@ def default_au_set() -> list[int]:
     return list(DEFAULT_AU_SET)
 
 
+def default_event_kinds() -> list[str]:
+    return ["micro", "macro"]
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
     emotion_labels = models.JSONField(default=default_emotions)
     au_set = models.JSONField(default=default_au_set)
     default_fps = models.FloatField(default=200.0)
+    event_kinds = models.JSONField(default=default_event_kinds, help_text="The event kinds coders may choose.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -4,7 +4,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
 from annotator.models import Clip, CodingEvent, EventRevision, Job, Membership, Project
-from annotator.permissions import can_read_job, can_see_event, event_visible_q, job_visible_q, sees_all_events
+from annotator.permissions import can_read_job, can_see_event, event_visible_q, job_visible_q, sees_coder_on_clip
 
 
 def projects_for_user(user):
@@ -48,8 +48,9 @@ def event_for_user(user, event_id: int) -> tuple[CodingEvent, str]:
 
 
 def event_history_for_user(user, event_id: int):
-    """An event's revisions, also once it was deleted: for its coder, the lead and the reviewer (a reviewed
-    event's history holds its coder's drafts, which other coders may not see)."""
+    """An event's revisions, also once it was deleted: for its coder, the lead and the reviewer, and for the
+    other coders of a blind clip once all of them submitted (a reviewed event's history holds its coder's
+    drafts, which other coders may not see before that)."""
     revisions = EventRevision.objects.filter(
         event_id_value=event_id, clip__project__memberships__user=user
     ).select_related("changed_by", "clip")
@@ -57,7 +58,7 @@ def event_history_for_user(user, event_id: int):
     if first is None:
         raise Http404("No such event.")
     role = Membership.objects.filter(project_id=first.clip.project_id, user=user).values_list("role", flat=True).first()
-    if not sees_all_events(role) and first.snapshot.get("coder") != user.pk:
+    if not sees_coder_on_clip(user, role, first.snapshot.get("coder"), first.clip_id):
         raise Http404("No such event.")
     return revisions
 

@@ -5,7 +5,8 @@ from django.db import transaction
 from django.http import Http404
 
 from annotator.models import Clip, CodingEvent, EventRevision
-from annotator.permissions import can_code, can_edit_event, can_manage, can_see_event, role_for
+from annotator.permissions import can_code, can_edit_event, can_manage, can_see_event, coding_locked, role_for
+from annotator.services.assignments import assignment_mark_started
 from annotator.validation import normalise_aus, validate_free_text
 
 EDITABLE_FIELDS = ("onset", "apex", "offset", "kind", "emotion", "aus", "notes", "status")
@@ -50,8 +51,9 @@ def _validate(event: CodingEvent) -> None:
         raise ValidationError({"offset": f"Offset {offset} comes before onset {onset}."})
     if apex is not None and not onset <= apex <= offset:
         raise ValidationError({"apex": f"Apex {apex} must lie between onset {onset} and offset {offset}."})
-    if event.kind not in CodingEvent.Kind.values:
-        raise ValidationError({"kind": "Kind must be micro or macro."})
+    if event.kind not in CodingEvent.Kind.values or event.kind not in clip.project.event_kinds:
+        raise ValidationError({"kind": f"Kind must be one of this project's kinds: "
+                                       f"{', '.join(clip.project.event_kinds)}."})
     if event.status not in CodingEvent.Status.values:
         raise ValidationError({"status": "Status must be draft, submitted or reviewed."})
     if event.emotion and event.emotion not in clip.project.emotion_labels:
@@ -67,9 +69,15 @@ def _record(event: CodingEvent, action: str, user) -> None:
     )
 
 
+LOCKED_MESSAGE = "You submitted your coding of this clip; the lead can change it."
+
+
 def _require_coder(clip: Clip, user) -> None:
-    if not can_code(role_for(user, clip.project)):
+    role = role_for(user, clip.project)
+    if not can_code(role):
         raise PermissionDenied("Your role in this project does not allow coding.")
+    if coding_locked(user, role, clip.pk):
+        raise PermissionDenied(LOCKED_MESSAGE)
 
 
 def _lock_for_edit(*, event_id: int, user, action: str) -> tuple[CodingEvent, str]:
@@ -80,6 +88,8 @@ def _lock_for_edit(*, event_id: int, user, action: str) -> tuple[CodingEvent, st
         raise Http404("No such event.")
     if not can_edit_event(user, event, role):
         raise PermissionDenied(f"Only the event's coder or the project lead may {action} it.")
+    if coding_locked(user, role, event.clip_id):
+        raise PermissionDenied(LOCKED_MESSAGE)
     return event, role
 
 
@@ -95,6 +105,7 @@ def event_create(*, clip: Clip, coder, **fields) -> CodingEvent:
     _validate(event)
     event.save()
     _record(event, EventRevision.Action.CREATE, coder)
+    assignment_mark_started(clip=clip, coder=coder)
     return event
 
 

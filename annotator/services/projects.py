@@ -1,11 +1,14 @@
 from datetime import date
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from annotator.facs import DEFAULT_AU_SET, DEFAULT_EMOTIONS
-from annotator.models import Membership, Project, Subject
+from annotator.facs import AU_NAMES, DEFAULT_AU_SET, DEFAULT_EMOTIONS
+from annotator.models import CodingEvent, Membership, Project, Subject
+from annotator.permissions import can_create_project, can_manage, role_for
 from annotator.validation import validate_free_text, validate_subject_code
+
+MAX_EMOTION_LABELS = 64
 
 
 @transaction.atomic
@@ -30,7 +33,85 @@ def project_create(
     return project
 
 
-def membership_set(*, project: Project, user, role: str) -> Membership:
+def _clean_settings(*, emotion_labels, au_set, default_fps, event_kinds) -> dict:
+    labels = [label.strip() for label in emotion_labels]
+    if not labels or any(not label for label in labels):
+        raise ValidationError({"emotion_labels": "Give at least one emotion label, none empty."})
+    if len(set(labels)) != len(labels):
+        raise ValidationError({"emotion_labels": "Each emotion label once."})
+    if len(labels) > MAX_EMOTION_LABELS or any(len(label) > 64 for label in labels):
+        raise ValidationError({"emotion_labels": f"At most {MAX_EMOTION_LABELS} labels of 64 characters."})
+    unknown = sorted(set(au_set) - set(AU_NAMES))
+    if not au_set or unknown:
+        raise ValidationError({"au_set": f"Choose FACS Action Units; unknown: {', '.join(map(str, unknown))}."
+                               if unknown else "Choose at least one Action Unit."})
+    if not default_fps or default_fps <= 0 or default_fps > 10000:
+        raise ValidationError({"default_fps": "The frame rate must be positive (at most 10,000 fps)."})
+    kinds = list(dict.fromkeys(event_kinds))
+    if not kinds or set(kinds) - set(CodingEvent.Kind.values):
+        raise ValidationError({"event_kinds": f"Choose from {', '.join(CodingEvent.Kind.values)}."})
+    return {"emotion_labels": labels, "au_set": sorted(set(au_set)), "default_fps": float(default_fps),
+            "event_kinds": kinds}
+
+
+@transaction.atomic
+def project_start(*, user, name: str, description: str = "", emotion_labels: list[str], au_set: list[int],
+                  default_fps: float, event_kinds: list[str]) -> Project:
+    """A project made from the app: site admins and current leads; the maker becomes its lead."""
+    if not can_create_project(user):
+        raise PermissionDenied("Only a site administrator or a project lead creates projects.")
+    cleaned = _clean_settings(emotion_labels=emotion_labels, au_set=au_set, default_fps=default_fps,
+                              event_kinds=event_kinds)
+    project = project_create(name=name, created_by=user, description=description,
+                             emotion_labels=cleaned["emotion_labels"], au_set=cleaned["au_set"],
+                             default_fps=cleaned["default_fps"])
+    project.event_kinds = cleaned["event_kinds"]
+    project.save(update_fields=["event_kinds"])
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, user, name: str, description: str, emotion_labels: list[str],
+                   au_set: list[int], default_fps: float, event_kinds: list[str]) -> Project:
+    """The lead edits the set-up; a label, AU or kind already used by a code stays (codes are never orphaned)."""
+    if not can_manage(role_for(user, project)):
+        raise PermissionDenied("Only the project lead edits the project.")
+    cleaned = _clean_settings(emotion_labels=emotion_labels, au_set=au_set, default_fps=default_fps,
+                              event_kinds=event_kinds)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "A project needs a name."})
+    if len(name) > Project._meta.get_field("name").max_length:
+        raise ValidationError({"name": "A project name is at most 200 characters."})
+    description = validate_free_text(description, "description")
+    if Project.objects.filter(name=name).exclude(pk=project.pk).exists():
+        raise ValidationError({"name": f"A project called {name!r} already exists."})
+    events = CodingEvent.objects.filter(clip__project=project)
+    used_labels = sorted(set(events.exclude(emotion="").values_list("emotion", flat=True))
+                         - set(cleaned["emotion_labels"]))
+    if used_labels:
+        raise ValidationError({"emotion_labels": f"Codes use {', '.join(used_labels)}: keep these labels."})
+    used_aus = sorted({au["number"] for aus in events.values_list("aus", flat=True) for au in aus}
+                      - set(cleaned["au_set"]))
+    if used_aus:
+        raise ValidationError({"au_set": f"Codes use AU {', '.join(map(str, used_aus))}: keep these."})
+    used_kinds = sorted(set(events.values_list("kind", flat=True)) - set(cleaned["event_kinds"]))
+    if used_kinds:
+        raise ValidationError({"event_kinds": f"Codes use {', '.join(used_kinds)}: keep these kinds."})
+    project.name, project.description = name, description
+    for field, value in cleaned.items():
+        setattr(project, field, value)
+    project.save()
+    return project
+
+
+def membership_set(*, project: Project, user, role: str, set_by=None) -> Membership:
+    """Add a member or change their role; `set_by` None is the system (fixtures, importers)."""
+    if set_by is not None:
+        if not can_manage(role_for(set_by, project)):
+            raise PermissionDenied("Only the project lead manages members.")
+        if user.pk == set_by.pk and role != Membership.Role.LEAD:
+            raise ValidationError({"role": "You cannot demote yourself; another lead can."})
     if role not in Membership.Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}; choose one of {', '.join(Membership.Role.values)}."})
     membership, _ = Membership.objects.update_or_create(project=project, user=user, defaults={"role": role})

@@ -9,8 +9,8 @@ from annotator.api.serializers import ClipSerializer, EventSerializer
 from annotator.api.upload_throttle import upload_refusal
 from annotator.facs import AU_NAMES, INTENSITIES
 from annotator.forms import MemberForm, SubjectForm, UploadForm
-from annotator.models import Clip, Membership
-from annotator.permissions import can_code, can_manage, can_reingest
+from annotator.models import Clip
+from annotator.permissions import can_code, can_create_accounts, can_create_project, can_manage, can_reingest
 from annotator.selectors.access import clip_for_user, events_visible, project_for_user, projects_for_user
 from annotator.selectors.clips import any_clip_in_progress, clips_of_project, latest_jobs_by_clip
 from annotator.services.clips import clip_create_from_uploads, clip_reingest
@@ -20,7 +20,9 @@ from annotator.views.exports import exports_context
 
 @require_GET
 def home(request):
-    return render(request, "annotator/home.html", {"projects": projects_for_user(request.user)})
+    return render(request, "annotator/home.html", {
+        "projects": projects_for_user(request.user), "can_create_project": can_create_project(request.user),
+        "can_create_accounts": can_create_accounts(request.user)})
 
 
 def _clip_table_context(project) -> dict:
@@ -107,11 +109,14 @@ def member_set(request, project_id: int):
         user = get_user_model().objects.filter(username=form.cleaned_data["username"]).first()
         if user is None:
             form.add_error("username", "No account with that username; ask an administrator to create it.")
-        elif user.pk == request.user.pk and form.cleaned_data["role"] != Membership.Role.LEAD:
-            form.add_error("role", "You cannot demote yourself; another lead can.")
         else:
-            membership_set(project=project, user=user, role=form.cleaned_data["role"])
-            form = MemberForm()
+            try:
+                membership_set(project=project, user=user, role=form.cleaned_data["role"], set_by=request.user)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form = MemberForm()
     memberships = project.memberships.select_related("user").order_by("user__username")
     return render(request, "annotator/_members.html", {"project": project, "member_form": form,
                                                        "memberships": memberships, "can_manage": True},

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from annotator.models import Clip, Job
+from annotator.services.assignments import clip_uncertainty_set
 from annotator.services.jobs import ProgressReporter, job_log, job_set_device
 from mlbackend.contract import EMOTION, SPOTTING, AUS, Segment
 from mlbackend.models import ModelVersion, Prediction
@@ -91,3 +92,24 @@ def _store(batch, predictions, version: ModelVersion, job: Job) -> None:
             )
             for event in prediction.events for source in _sources_of(event, sources)
         ])
+        if version.active:
+            _judge(clip, prediction, version)
+
+
+def _judge(clip: Clip, prediction, version: ModelVersion) -> None:
+    """The active model's confidence on the clip, for the coders' queues (annotator's ClipUncertainty): the lowest
+    top-class probability over its predicted events, and the clip's most likely label (summed probabilities).
+    A model without class probabilities is judged by its event scores when they are probabilities."""
+    tops, totals = [], {}
+    for event in prediction.events:
+        if event.emotion_probs:
+            label, probability = max(event.emotion_probs.items(), key=lambda item: item[1])
+            tops.append(float(probability))
+            for name, p in event.emotion_probs.items():
+                totals[name] = totals.get(name, 0.0) + float(p)
+        elif event.score is not None and 0.0 <= event.score <= 1.0:
+            tops.append(float(event.score))
+    if tops:
+        top_label = max(totals, key=totals.get) if totals else ""
+        clip_uncertainty_set(clip=clip, source=version.plugin, top_probability=min(1.0, max(0.0, min(tops))),
+                             top_label=top_label)

@@ -11,6 +11,7 @@ from django.db import transaction
 from annotator.models import Job
 from annotator.permissions import can_manage, role_for
 from annotator.services.jobs import ProgressReporter, job_log, job_set_device
+from annotator.services.assignments import clip_uncertainty_clear
 from mlbackend.checkpoints import fsync_directory, model_version as version_string, read_checkpoint
 from mlbackend.cpuinfo import cpu_fingerprint, describe
 from mlbackend.models import ModelVersion
@@ -65,6 +66,8 @@ def model_version_activate(*, version: ModelVersion, user=None) -> ModelVersion:
         ModelVersion.objects.filter(project=version.project, plugin=version.plugin, active=True).update(active=False)
         version.active = True
         version.save(update_fields=["active"])
+        # The queue's uncertainty came from the model that was active; the new one judges at its pre-annotation.
+        clip_uncertainty_clear(project=version.project, source=version.plugin)
     return version
 
 

@@ -87,8 +87,9 @@ def test_every_api_route_refuses_anonymous_clients(world):
 
 @pytest.mark.django_db
 def test_every_page_sends_anonymous_visitors_to_the_login(world, client):
+    # The one-time set-password link is opened before its owner can log in; its token is the check.
     pages = [r for r in all_routes()
-             if not r.startswith(("api/", "admin/", "login/", "logout/")) and "<path" not in r]
+             if not r.startswith(("api/", "admin/", "login/", "logout/", "accounts/set-password/")) and "<path" not in r]
     assert {"", "projects/<int:project_id>/", "clips/<int:clip_id>/"} <= set(pages)
     for route in pages:
         url = fill(route, world)
@@ -97,6 +98,8 @@ def test_every_page_sends_anonymous_visitors_to_the_login(world, client):
         assert response["Location"].startswith("/login/?next="), url
     assert client.post(f"/projects/{world['project_id']}/upload/").status_code == 302
     assert client.get("/login/").status_code == 200
+    forged = client.get("/accounts/set-password/MQ/forged-token/")
+    assert forged.status_code == 200 and 'id="link-invalid"' in forged.content.decode()
 
 
 @pytest.mark.django_db
