@@ -36,7 +36,7 @@ WARMUP = 2
 
 
 def calibration_file() -> Path:
-    from mlbackend.nets.fused import _cache_dir
+    from mlbackend.nets.kernel import _cache_dir
 
     return _cache_dir() / f"calibration-{fingerprint_key()}.json"
 
@@ -44,7 +44,7 @@ def calibration_file() -> Path:
 def _entry_key(padding: int, threads: int) -> str:
     import torch
 
-    from mlbackend.nets.fused import ABI
+    from mlbackend.nets.kernel import ABI
 
     return (f"padding={padding} threads={threads} torch_threads={torch.get_num_threads()} "
             f"torch={torch.__version__} abi={ABI}")

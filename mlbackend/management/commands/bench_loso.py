@@ -41,7 +41,7 @@ class Command(BaseCommand):
         from mlbackend.cpuinfo import describe
         from mlbackend.nets.bench import machine, run_loso, synthetic_maps
         from mlbackend.nets.calibrate import auto_backend, calibration
-        from mlbackend.nets.fused import kernel_error, load_kernel
+        from mlbackend.nets.kernel import kernel_error, load_kernel
         from mlbackend.nets.train import deterministic
         from plugins.off_apexnet import OffApexNetPlugin
         from plugins.ststnet import STSTNetPlugin

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from mlbackend.nets import fused
+from mlbackend.nets import fused, kernel
 from mlbackend.nets.fused import FusedSTSTNet, load_kernel
 from mlbackend.nets.models import STSTNet, default_init
 from mlbackend.nets.train import TrainConfig, plain_step, predict_proba, train_epochs
@@ -118,12 +118,12 @@ def test_auto_falls_back_to_the_plain_step_without_a_kernel(monkeypatch):
 def test_the_kernel_is_built_once_into_the_cache(tmp_path, monkeypatch):
     backend_or_skip("c")
     monkeypatch.setenv("MESTUDIO_KERNEL_CACHE", str(tmp_path))
-    monkeypatch.setattr(fused, "_kernel", None)
-    monkeypatch.setattr(fused, "_kernel_error", None)
-    assert fused.load_kernel() is not None
+    monkeypatch.setattr(kernel, "_kernel", None)
+    monkeypatch.setattr(kernel, "_kernel_error", None)
+    assert kernel.load_kernel() is not None
     built = list((tmp_path / "mestudio" / "kernels").glob("ststnet-*.so"))
     assert len(built) == 1
-    assert fused.load_kernel() is fused._kernel  # loaded once per process
+    assert kernel.load_kernel() is kernel._kernel  # loaded once per process
 
 
 # -- hostile input: every index and label is checked before the kernel reads memory at it -----------------
@@ -247,7 +247,7 @@ def test_the_kernel_picks_the_cpus_vector_width_and_every_width_gives_the_same_f
         x, y = data(70, constant=3)
         _, twin = twin_models(1)
         step = FusedSTSTNet(twin, x, y, torch.Generator().manual_seed(9), backend="c")
-        step.kernel = fused._build(lanes=lanes)
+        step.kernel = kernel._build(lanes=lanes)
         assert step.kernel.ststnet_lanes() == lanes
         loss = step(torch.arange(5, 65))
         results.append((loss, [p.grad.clone() for p in twin.parameters()], [b.clone() for b in twin.buffers()]))
