@@ -42,7 +42,7 @@ class MapRow:
         self.reasons.append(reason)
 
     def as_dict(self, root: Path) -> dict:
-        return {"line": self.line, "dataset": self.dataset, "subject": self.subject, "clip": self.name,
+        return {"line": self.line, "source": self.dataset, "dataset": self.dataset, "subject": self.subject, "clip": self.name,
                 "label": self.label, "image": self.image.relative_to(root).as_posix() if self.image else "",
                 "extra": self.extra, "outcome": self.outcome, "reasons": self.reasons}
 

@@ -140,7 +140,7 @@ def _create_clip(project, plan, row, subject, staged, created_by, align, moved) 
 
 def _report(plan: MapPlan, *, dry_run: bool, new_clips: int, new_events: int, notes: list[str]) -> dict:
     rows = [row.as_dict(plan.root) for row in plan.rows] + [
-        {"line": None, "dataset": "", "subject": "", "clip": path.relative_to(plan.root).as_posix(), "label": "",
+        {"line": None, "source": "", "dataset": "", "subject": "", "clip": path.relative_to(plan.root).as_posix(), "label": "",
          "image": path.relative_to(plan.root).as_posix(), "extra": {}, "outcome": UNMATCHED,
          "reasons": ["no CSV row names this image"]} for path in plan.unmatched]
     imported = plan.imported
