@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from annotator.models import Clip, Job
 from annotator.services.dataset_jobs import dataset_import_job
@@ -43,6 +44,8 @@ def test_a_map_archive_and_csv_from_the_import_page_become_a_job_samples_and_a_r
     assert image.status_code == 200 and b"".join(image.streaming_content if image.streaming else [image.content])[:2] \
         == b"\xff\xd8"
     assert client_for(outsider).get(thumb).status_code in (403, 404)
+    workspace = client_for(coder).get(reverse("workspace", args=[clip.pk]))
+    assert workspace.status_code == 200  # a map sample opens as a one-frame clip: its image is frame 0
 
 
 @pytest.mark.django_db
