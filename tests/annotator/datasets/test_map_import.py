@@ -142,3 +142,12 @@ def test_command_refuses_a_missing_labels_file(project, tmp_path):
     images, labels, rows = map_fixtures.map_set(tmp_path)
     with pytest.raises(CommandError, match="does not exist"):
         call_command("import_maps", str(images), "--labels", str(tmp_path / "nope.csv"), "--project", project.name)
+
+
+@pytest.mark.django_db
+def test_a_csv_over_the_row_limit_is_refused_before_anything_is_written(project, tmp_path, settings):
+    settings.MESTUDIO_IMPORT = {**settings.MESTUDIO_IMPORT, "MAX_SHEET_ROWS": 5}
+    images, labels, rows = map_fixtures.map_set(tmp_path, per_subject=1)
+    with pytest.raises(DatasetError, match="more than 5"):
+        map_import(project=project, root=images, labels=labels)
+    assert not Clip.objects.exists()

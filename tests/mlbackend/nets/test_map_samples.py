@@ -65,3 +65,12 @@ def test_a_flow_net_fits_and_predicts_on_given_maps_without_frames(tmp_path):
     plugin.fit(train, workdir=tmp_path, progress=lambda f, m: None, device="cpu", seed=0)
     predictions = plugin.predict([sample(100 + i, i % 3) for i in range(6)])
     assert [p.events[0].emotion for p in predictions] == ["a", "b", "c", "a", "b", "c"]
+
+
+@pytest.mark.django_db
+def test_a_flow_map_network_is_refused_on_apex_images(project, tmp_path):
+    images, labels, rows = map_fixtures.map_set(tmp_path)
+    map_import(project=project, root=images, labels=labels, kind="apex", align=False)
+    with pytest.raises(ValidationError, match="ststnet needs clips of frames, precomputed flow maps; this project's "
+                                              "samples include apex images"):
+        ml_job_create(kind="train", project=project, created_by=None, plugin="ststnet", enqueue=False)
