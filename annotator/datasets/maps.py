@@ -115,6 +115,28 @@ def _pick(paths: list[Path], dataset: str, root: Path) -> list[Path]:
     return [p for p in paths if any(normalise_header(part) == wanted for part in p.relative_to(root).parts[:-1])]
 
 
+def _match(row: MapRow, images: dict[str, list[Path]], root: Path, claimed: dict[Path, int]) -> None:
+    """Find the row's image; a row skipped for another reason still claims it, so the image is not 'unmatched'."""
+    keys = candidate_keys(row.subject, row.name, row.extra.get("imagename", ""))
+    found = next((images[k] for k in keys if k in images), None)
+    if found is None:
+        row.skip(f"no image named {keys[0]!r} (.png, .jpg or .jpeg)")
+        return
+    picked = _pick(found, row.dataset, root)
+    if len(picked) != 1:
+        names = ", ".join(p.relative_to(root).as_posix() for p in found[:5])
+        row.skip(f"{len(found)} images match and the dataset folder does not tell which: {names}")
+        for path in found:  # named by this row: reported with it, not as images without a row
+            claimed.setdefault(path, row.line)
+        return
+    if picked[0] in claimed and row.outcome == IMPORTED:
+        row.skip(f"its image is already line {claimed[picked[0]]}'s")
+        return
+    claimed.setdefault(picked[0], row.line)
+    if row.outcome == IMPORTED:
+        row.image = picked[0]
+
+
 def csv_rows(labels: Path, label_names: tuple[str, ...]) -> list[MapRow]:
     if labels.suffix.lower() != ".csv":
         raise DatasetError("The labels file must be a .csv with the columns dataset, sub, filename_o, label.")
@@ -126,11 +148,12 @@ def csv_rows(labels: Path, label_names: tuple[str, ...]) -> list[MapRow]:
                      name=cell_text(record["filenameo"]), label=label_name(record["label"], label_names),
                      extra=extra)
         row.extra["imagename"] = cell_text(record.get("imagename"))
-        for what, value in (("dataset", row.dataset), ("sub", row.subject), ("filename_o", row.name),
-                            ("label", row.label)):
+        for what, value in (("dataset", row.dataset), ("sub", row.subject), ("filename_o", row.name)):
             if not value:
-                row.skip(f"no {what}" + (f" (label {cell_text(record['label'])!r} is not one of 0..{len(label_names) - 1})"
-                                         if what == "label" and cell_text(record["label"]) else ""))
+                row.skip(f"no {what}")
+        raw_label = cell_text(record["label"])
+        if not row.label:
+            row.skip(f"label {raw_label!r} is not one of 0..{len(label_names) - 1}" if raw_label else "no label")
         rows.append(row)
     return rows
 
@@ -148,27 +171,12 @@ def map_plan(root: Path, labels: Path, *, kind: str = MAPS,
     claimed: dict[Path, int] = {}
     seen: dict[tuple[str, str, str], int] = {}
     for row in rows:
-        if row.outcome != IMPORTED:
+        if not row.subject or not row.name:
             continue
         key = (normalise_header(row.dataset), row.subject, row.name)
-        if key in seen:
+        if row.outcome == IMPORTED and key in seen:
             row.skip(f"the same sample as line {seen[key]}")
-            continue
-        seen[key] = row.line
-        keys = candidate_keys(row.subject, row.name, row.extra.get("imagename", ""))
-        found = next((images[k] for k in keys if k in images), None)
-        if found is None:
-            row.skip(f"no image named {keys[0]!r} (.png, .jpg or .jpeg)")
-            continue
-        picked = _pick(found, row.dataset, root)
-        if len(picked) != 1:
-            names = ", ".join(p.relative_to(root).as_posix() for p in found[:5])
-            row.skip(f"{len(found)} images match and the dataset folder does not tell which: {names}")
-            continue
-        if picked[0] in claimed:
-            row.skip(f"its image is already line {claimed[picked[0]]}'s")
-            continue
-        row.image = picked[0]
-        claimed[picked[0]] = row.line
+        seen.setdefault(key, row.line)
+        _match(row, images, root, claimed)
     unmatched = [path for paths in images.values() for path in paths if path not in claimed]
     return MapPlan(root=root, kind=kind, rows=rows, unmatched=sorted(unmatched))

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from annotator.datasets.base import DatasetError, FrameFile
@@ -40,7 +41,7 @@ def sample_subject_code(row: MapRow) -> str:
     """Subjects of different datasets never share a code: the dataset, normalised, is the prefix."""
     try:
         return validate_subject_code(f"{normalise_header(row.dataset)}-{row.subject}")
-    except Exception:
+    except ValidationError:
         raise DatasetError(f"line {row.line}: subject {row.subject!r} of {row.dataset!r} is not a valid "
                            "pseudonym (1-32 letters, digits, '.', '_' or '-').") from None
 

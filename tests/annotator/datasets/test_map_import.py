@@ -151,3 +151,15 @@ def test_a_csv_over_the_row_limit_is_refused_before_anything_is_written(project,
     with pytest.raises(DatasetError, match="more than 5"):
         map_import(project=project, root=images, labels=labels)
     assert not Clip.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_row_with_an_unknown_label_or_twice_is_skipped_and_its_image_is_not_called_unmatched(project, tmp_path):
+    images, labels, rows = map_fixtures.map_set(tmp_path)
+    rows[0]["label"] = 7
+    rows.append(dict(rows[1]))
+    map_fixtures.write_csv(labels, rows)
+    report = map_import(project=project, root=images, labels=labels, dry_run=True)
+    skipped = sorted((r["line"], r["reasons"]) for r in report["rows"] if r["outcome"] == "skipped")
+    assert skipped == [(2, ["label '7' is not one of 0..2"]), (29, ["the same sample as line 3"])]
+    assert report["summary"]["images_unmatched"] == 0 and report["summary"]["rows_imported"] == 26
