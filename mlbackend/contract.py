@@ -20,6 +20,13 @@ SPOTTING = "spotting"
 EMOTION = "emotion"
 AUS = "aus"
 CAPABILITIES = frozenset({SPOTTING, EMOTION, AUS})
+# What a plugin can take in (Plugin.inputs): clips of frames, precomputed per-sample maps (ClipInput.maps),
+# or single apex images (a one-frame ClipInput). The job service refuses a plugin whose inputs miss a
+# project's kind of sample before anything is queued.
+CLIPS = "clips"
+MAPS = "maps"
+APEX = "apex"
+INPUT_KINDS = frozenset({CLIPS, MAPS, APEX})
 
 Progress = Callable[[float, str], None]
 
@@ -90,6 +97,9 @@ class ClipInput:
     faces: FrameSource | None = None  # aligned face crops, one per frame
     landmarks: np.ndarray | None = None  # (n_frames, 468, 2), NaN where no face was found
     segments: tuple[Segment, ...] = ()  # timings to recognise; empty: spot them
+    # A precomputed map sample: (3, H, W) float32 (u, v, strain as the image's R, G, B scaled to 0..1), the
+    # flow-map network's input given instead of computed; frames then hold the map image as frame 0.
+    maps: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,6 +144,8 @@ class Plugin(ABC):
     description: ClassVar[str] = ""
     # Modules the plugin imports lazily; the registry checks they can be found at start.
     requires: ClassVar[tuple[str, ...]] = ()
+    # Kinds of sample the plugin takes (CLIPS, MAPS, APEX); most need clips of frames.
+    inputs: ClassVar[frozenset[str]] = frozenset({CLIPS})
 
     def __init__(self, *, labels: Sequence[str] = (), aus: Sequence[int] = (), params: dict | None = None):
         self.labels = tuple(labels)

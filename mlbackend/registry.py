@@ -9,7 +9,7 @@ import importlib
 import importlib.util
 from importlib.metadata import entry_points
 
-from mlbackend.contract import CAPABILITIES, Plugin, PluginError
+from mlbackend.contract import CAPABILITIES, INPUT_KINDS, Plugin, PluginError
 
 ENTRY_POINT_GROUP = "mestudio.plugins"
 _REGISTRY: dict[str, type[Plugin]] = {}
@@ -26,6 +26,8 @@ def register(cls: type[Plugin]) -> type[Plugin]:
     if unknown:
         raise PluginError(f"Plugin {cls.name!r} declares unknown capabilities {sorted(unknown)}; "
                           f"choose from {sorted(CAPABILITIES)}.")
+    if not cls.inputs or set(cls.inputs) - INPUT_KINDS:
+        raise PluginError(f"Plugin {cls.name!r} declares inputs {sorted(cls.inputs)}; choose from {sorted(INPUT_KINDS)}.")
     existing = _REGISTRY.get(cls.name)
     if existing is not None and existing is not cls:
         raise PluginError(f"Two plugins are named {cls.name!r}: {existing.__module__}.{existing.__qualname__} "

@@ -10,7 +10,7 @@ from django.http import Http404
 from annotator.media.framestore import FrameStore
 from annotator.models import Clip, CodingEvent
 from annotator.permissions import can_read_report_details, prediction_visible_q, role_for
-from mlbackend.contract import AU, ClipInput, Event, LabeledClip, Segment
+from mlbackend.contract import APEX, AU, CLIPS, MAPS, ClipInput, Event, LabeledClip, Segment
 from mlbackend.frames import StoredFrames
 from mlbackend.models import EvaluationReport, ModelVersion, Prediction, PredictionAcceptance
 
@@ -24,11 +24,23 @@ def clip_input(clip: Clip, segments: tuple[Segment, ...] = ()) -> ClipInput:
     store = FrameStore(settings.MEDIA_ROOT, clip.pk)
     faces = StoredFrames(store.face_path, clip.frame_count) if clip.face_status == Clip.FaceStatus.READY else None
     landmarks = np.load(store.landmarks_path, allow_pickle=False) if store.landmarks_path.exists() else None
+    maps = np.load(store.maps_path, allow_pickle=False) if clip.source_kind == Clip.SourceKind.MAP else None
     return ClipInput(
         clip_id=clip.pk, subject=clip.subject.code, dataset=clip_dataset(clip), fps=clip.fps or clip.project.default_fps,
         n_frames=clip.frame_count, frames=StoredFrames(store.frame_path, clip.frame_count), faces=faces,
-        landmarks=landmarks, segments=segments,
+        landmarks=landmarks, segments=segments, maps=maps,
     )
+
+
+SAMPLE_INPUTS = {Clip.SourceKind.MAP: MAPS, Clip.SourceKind.APEX: APEX}
+
+
+def project_input_kinds(project, clip_ids=None) -> set[str]:
+    """The kinds of sample (contract CLIPS, MAPS, APEX) among the project's ready clips (or those of clip_ids)."""
+    clips = Clip.objects.filter(project=project, status=Clip.Status.READY)
+    if clip_ids:
+        clips = clips.filter(pk__in=clip_ids)
+    return {SAMPLE_INPUTS.get(kind, CLIPS) for kind in clips.values_list("source_kind", flat=True).distinct()}
 
 
 def clip_dataset(clip: Clip) -> str:

@@ -26,6 +26,11 @@ class FrameStore:
         return self.root / "landmarks.npy"
 
     @property
+    def maps_path(self) -> Path:
+        """A map sample's (3, H, W) float32 maps, read by the ML side instead of computing flow."""
+        return self.root / "maps.npy"
+
+    @property
     def meta_path(self) -> Path:
         return self.root / "meta.json"
 

@@ -39,6 +39,8 @@ class Clip(models.Model):
         VIDEO = "video"
         FRAMES = "frames", "frame folder"
         IMAGE = "image", "still image"
+        MAP = "map", "precomputed flow map"  # one image of (u, v, strain); its maps.npy in the frame store
+        APEX = "apex", "apex image"  # one apex face image, frame 0
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="clips")
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="clips")

@@ -2,8 +2,20 @@ from annotator.jobkinds import INGEST
 from annotator.models import Clip, Job
 
 
+SAMPLE_KINDS = (Clip.SourceKind.MAP, Clip.SourceKind.APEX)  # one-image samples, listed apart from clips
+
+
 def clips_of_project(project):
     return Clip.objects.filter(project=project).select_related("subject").order_by("subject__code", "name", "id")
+
+
+def map_samples_by_dataset(project) -> list[tuple[str, list[Clip]]]:
+    """The project's precomputed-map and apex-image samples, grouped by source dataset."""
+    groups: dict[str, list[Clip]] = {}
+    for clip in clips_of_project(project).filter(source_kind__in=SAMPLE_KINDS).order_by("dataset", "subject__code",
+                                                                                       "name", "id"):
+        groups.setdefault(clip.dataset, []).append(clip)
+    return list(groups.items())
 
 
 def latest_jobs_by_clip(clips) -> dict[int, Job]:

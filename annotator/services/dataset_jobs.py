@@ -20,7 +20,9 @@ from annotator.jobkinds import IMPORT
 from annotator.datasets.archive import ARCHIVE_SUFFIXES, extract_archive, is_archive
 from annotator.models import ImportReport, Job, Membership, Project
 from annotator.permissions import role_for
+from annotator.datasets.maps import DEFAULT_LABEL_NAMES, KINDS as MAP_KINDS
 from annotator.services.datasets import dataset_import
+from annotator.services.map_import import map_import
 from annotator.services.jobs import ProgressReporter, job_create, job_enqueue_on_commit, job_log, job_run
 
 FOLDER_DEPTH = 3
@@ -70,29 +72,51 @@ def _archive_suffix(name: str) -> str:
 
 
 @transaction.atomic
+def _store_upload(upload, suffix: str) -> str:
+    uploads = imports_dir() / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    stored = f"{uuid.uuid4().hex}{suffix}"
+    with open(uploads / stored, "xb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return stored
+
+
+def _check_labels_upload(labels) -> None:
+    if labels is None:
+        raise ValidationError({"labels": "Upload the label CSV (dataset, sub, filename_o, label)."})
+    if not labels.name.lower().endswith(".csv"):
+        raise ValidationError({"labels": "The labels file must be a .csv."})
+    if labels.size > settings.MESTUDIO_IMPORT["MAX_SHEET_BYTES"]:
+        raise ValidationError({"labels": "The label CSV is over this server's size limit."})
+
+
+@transaction.atomic
 def dataset_import_start(*, project: Project, user, format: str, dry_run: bool = False, archive=None,
-                         folder: str = "") -> Job:
-    """Check, store the upload, and queue the import job (enqueued once this transaction commits)."""
+                         folder: str = "", labels=None, label_names: list[str] | None = None) -> Job:
+    """Check, store the uploads, and queue the import job (enqueued once this transaction commits).
+
+    format is a dataset format, or "maps" / "apex" for a precomputed-map or apex-image set with its label CSV.
+    """
     check_can_import(project=project, user=user)
-    if format not in FORMATS:
+    if format not in FORMATS and format not in MAP_KINDS:
         raise ValidationError({"format": f"Unknown dataset format {format!r}."})
     if bool(archive) == bool(folder):
         raise ValidationError({"archive": "Upload an archive or pick a server folder (one of the two)."})
     params = {"format": format, "dry_run": bool(dry_run)}
+    if format in MAP_KINDS:
+        _check_labels_upload(labels)
+        params["label_names"] = [name.strip().lower() for name in (label_names or DEFAULT_LABEL_NAMES)][:64]
     if archive is not None:
         suffix = _archive_suffix(archive.name)
         if archive.size > settings.MESTUDIO_IMPORT["MAX_ARCHIVE_BYTES"]:
             raise ValidationError({"archive": "The archive is over this server's size limit."})
-        uploads = imports_dir() / "uploads"
-        uploads.mkdir(parents=True, exist_ok=True)
-        stored = f"{uuid.uuid4().hex}{suffix}"
-        with open(uploads / stored, "xb") as out:
-            for chunk in archive.chunks():
-                out.write(chunk)
-        params["archive"] = stored
+        params["archive"] = _store_upload(archive, suffix)
     else:
         resolve_import_folder(folder)
         params["folder"] = folder
+    if format in MAP_KINDS:
+        params["labels"] = _store_upload(labels, ".csv")
     job = job_create(kind=IMPORT, project=project, params=params, created_by=user)
     job_enqueue_on_commit(job=job)
     return job
@@ -119,19 +143,36 @@ def _source_path(job: Job) -> Path:
     return resolve_import_folder(job.params.get("folder", ""))
 
 
-def dataset_import_job(*, job_id: int, path: Path | None = None, echo=None) -> Job | None:
-    """Run a queued import job; path (command line only) overrides the job's upload or folder."""
+def _labels_path(job: Job, labels: Path | None) -> Path:
+    if labels is not None:
+        return Path(labels)
+    return imports_dir() / "uploads" / Path(job.params.get("labels", "")).name  # a name this server chose
+
+
+def _import(job: Job, root: Path, labels: Path | None, progress: ProgressReporter) -> dict:
+    params = job.params
+    if params["format"] in MAP_KINDS:
+        return map_import(project=job.project, root=root, labels=_labels_path(job, labels), kind=params["format"],
+                          created_by=job.created_by, dry_run=params.get("dry_run", False), align=params.get("align"),
+                          label_names=tuple(params.get("label_names") or DEFAULT_LABEL_NAMES), progress=progress)
+    return dataset_import(project=job.project, format=params["format"], root=root, created_by=job.created_by,
+                          dry_run=params.get("dry_run", False), align=params.get("align"), progress=progress)
+
+
+def dataset_import_job(*, job_id: int, path: Path | None = None, labels: Path | None = None,
+                       echo=None) -> Job | None:
+    """Run a queued import job; path and labels (command line only) override the job's uploads or folder."""
 
     def work(job: Job, progress: ProgressReporter) -> None:
         source = Path(path) if path is not None else _source_path(job)
         try:
             with dataset_root(source) as root:
-                report = dataset_import(project=job.project, format=job.params["format"], root=root,
-                                        created_by=job.created_by, dry_run=job.params.get("dry_run", False),
-                                        align=job.params.get("align"), progress=progress)
+                report = _import(job, root, labels, progress)
         finally:
             if path is None and job.params.get("archive"):
                 source.unlink(missing_ok=True)
+            if labels is None and job.params.get("labels"):
+                _labels_path(job, None).unlink(missing_ok=True)
         ImportReport.objects.create(job=job, project=job.project, format=report["format"], dataset=report["dataset"],
                                     dry_run=report["dry_run"], summary=report["summary"], rows=report["rows"],
                                     notes=report["notes"])

@@ -12,7 +12,9 @@ from annotator.forms import MemberForm, SubjectForm, UploadForm
 from annotator.models import Clip
 from annotator.permissions import can_code, can_create_accounts, can_create_project, can_manage, can_reingest
 from annotator.selectors.access import clip_for_user, events_visible, project_for_user, projects_for_user
-from annotator.selectors.clips import any_clip_in_progress, clips_of_project, latest_jobs_by_clip
+from annotator.selectors.clips import (
+    SAMPLE_KINDS, any_clip_in_progress, clips_of_project, latest_jobs_by_clip, map_samples_by_dataset,
+)
 from annotator.services.clips import clip_create_from_uploads, clip_reingest
 from annotator.services.projects import membership_set, subject_create, subject_get_or_create
 from annotator.views.exports import exports_context
@@ -26,7 +28,7 @@ def home(request):
 
 
 def _clip_table_context(project) -> dict:
-    clips = list(clips_of_project(project))
+    clips = list(clips_of_project(project).exclude(source_kind__in=SAMPLE_KINDS))
     jobs = latest_jobs_by_clip(clips)
     rows = [(clip, jobs.get(clip.pk)) for clip in clips]
     return {"project": project, "rows": rows, "polling": any_clip_in_progress(clips),
@@ -40,6 +42,7 @@ def project_detail(request, project_id: int):
         "upload_form": UploadForm(), "subject_form": SubjectForm(), "member_form": MemberForm(),
         "memberships": project.memberships.select_related("user").order_by("user__username"),
         "can_upload": can_code(project.role), "can_manage": can_manage(project.role),
+        "map_samples": map_samples_by_dataset(project),
     }
     return render(request, "annotator/project.html", context)
 

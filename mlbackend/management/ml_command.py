@@ -19,6 +19,16 @@ def progress_bar(stream):
     return echo
 
 
+def plugin_params(pairs: list[str]) -> dict:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CommandError(f"--param {pair!r}: write KEY=VALUE.")
+        params[key.strip()] = value.strip()
+    return params
+
+
 class MlJobCommand(BaseCommand):
     kind: str
     work = None  # the service that does the job, set by each command
@@ -31,6 +41,8 @@ class MlJobCommand(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--labels", nargs="*", help="Emotion labels to recognise (default: those coded).")
         parser.add_argument("--queue", action="store_true", help="Hand the job to a worker instead of running here.")
+        parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                            help="A plugin parameter (repeatable), e.g. --param epochs=40.")
 
     def extra_params(self, options) -> dict:
         return {}
@@ -41,7 +53,7 @@ class MlJobCommand(BaseCommand):
             job = ml_job_create(
                 kind=self.kind, project=project, created_by=None, plugin=options["plugin"],
                 label_source=options["label_source"], seed=options["seed"], labels=options["labels"],
-                enqueue=options["queue"], **self.extra_params(options),
+                enqueue=options["queue"], plugin_params=plugin_params(options["param"]), **self.extra_params(options),
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc

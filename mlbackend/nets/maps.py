@@ -41,3 +41,17 @@ def flow_maps(
     interpolation = cv2.INTER_AREA if flow.shape[0] > size else cv2.INTER_LINEAR
     return np.stack([cv2.resize(np.ascontiguousarray(c, dtype=np.float32), (size, size),
                                 interpolation=interpolation) for c in channels]).astype(np.float32)
+
+
+def given_maps(maps: np.ndarray, size: int = MAP_SIZE) -> np.ndarray:
+    """(3, size, size) float32 of a precomputed map sample (ClipInput.maps, (3, H, W)), resized by area when larger."""
+    import cv2
+
+    maps = np.asarray(maps, dtype=np.float32)
+    if maps.ndim != 3 or maps.shape[0] != 3:
+        raise ValueError(f"a map sample is (3, H, W); this one is {maps.shape}")
+    if maps.shape[1:] == (size, size):
+        return maps
+    interpolation = cv2.INTER_AREA if maps.shape[1] > size else cv2.INTER_LINEAR
+    return np.stack([cv2.resize(np.ascontiguousarray(c), (size, size), interpolation=interpolation)
+                     for c in maps]).astype(np.float32)

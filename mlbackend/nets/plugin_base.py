@@ -28,7 +28,7 @@ from mlbackend.predictions import segment_predictions
 
 from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
 from mlbackend.contract import (
-    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress, Segment,
+    CLIPS, EMOTION, MAPS, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress, Segment,
 )
 
 FORMAT = 1
@@ -52,6 +52,7 @@ class FlowNetPlugin(Plugin):
     """Base class: subclasses set name, version, description, DEFAULTS, CHANNELS and build_model/train_model."""
 
     capabilities = frozenset({EMOTION})
+    inputs = frozenset({CLIPS, MAPS})  # a map sample's ClipInput.maps replaces the computed flow maps
     requires = ("cv2", "torch")
     DEFAULTS: ClassVar[dict] = COMMON_DEFAULTS
     CHANNELS: ClassVar[tuple[int, ...]] = (0, 1, 2)  # which of (u, v, strain) the network reads
@@ -118,19 +119,13 @@ class FlowNetPlugin(Plugin):
     def maps(self, items: Sequence[tuple[ClipInput, Segment]], params: dict,
              progress: Progress | None = None) -> np.ndarray:
         """(n, 3, 28, 28) maps of (clip, segment) pairs, each computed once (per call, or per shared cache)."""
-        from mlbackend.vision import FaceFrames
-
         cache = self._shared if self._shared is not None else {}
         out, faces_of = [], {}
         for done, (clip, segment) in enumerate(items, start=1):
             key = self.cache_key(clip, segment, params)
             maps = cache.get(key)
             if maps is None:
-                faces = faces_of.get(id(clip))
-                if faces is None:
-                    faces_of.clear()  # one clip's frames cached at a time
-                    faces = faces_of[id(clip)] = FaceFrames(clip, 128)
-                maps = np.asarray(self.segment_maps(faces, clip, segment, params), dtype=np.float32)
+                maps = self._given_or_computed(clip, segment, params, faces_of)
                 if maps.shape != (3, 28, 28):
                     raise PluginError(f"{self.name}: maps of shape {maps.shape}, expected (3, 28, 28).")
                 with self._shared_lock:
@@ -139,6 +134,22 @@ class FlowNetPlugin(Plugin):
             if progress is not None and (done % 10 == 0 or done == len(items)):
                 progress(done / len(items), f"flow maps {done}/{len(items)}")
         return np.stack(out) if out else np.zeros((0, 3, 28, 28), np.float32)
+
+    def _given_or_computed(self, clip: ClipInput, segment: Segment, params: dict, faces_of: dict) -> np.ndarray:
+        """A map sample's own maps (resized to 28 x 28), else the flow maps computed from the clip's faces."""
+        from mlbackend.nets.maps import given_maps
+        from mlbackend.vision import FaceFrames
+
+        if clip.maps is not None:
+            try:
+                return given_maps(clip.maps)
+            except ValueError as exc:
+                raise PluginError(f"{self.name}: sample {clip.clip_id}: {exc}.") from None
+        faces = faces_of.get(id(clip))
+        if faces is None:
+            faces_of.clear()  # one clip's frames cached at a time
+            faces = faces_of[id(clip)] = FaceFrames(clip, 128)
+        return np.asarray(self.segment_maps(faces, clip, segment, params), dtype=np.float32)
 
     def precompute(self, items: Sequence[tuple[ClipInput, Segment]], progress: Progress | None = None) -> None:
         self.maps(items, self.settings(), progress)
@@ -268,6 +279,8 @@ class FlowNetPlugin(Plugin):
     def _segments(self, clip: ClipInput) -> tuple[Segment, ...]:
         if clip.segments:
             return clip.segments
+        if clip.maps is not None:  # one map, one sample: nothing to spot
+            return (Segment(0, 0, 0),)
         from mlbackend.vision import FaceFrames
         from mlbackend.vision.motion import motion_curve, smooth, smoothing_window, spot_intervals
 

@@ -15,14 +15,14 @@ Importing the SDK loads neither torch nor OpenCV (web processes import every plu
 
 from mlbackend.checkpoints import checkpoint_digest, model_version, read_checkpoint, write_checkpoint
 from mlbackend.contract import (
-    AU, AUS, CAPABILITIES, EMOTION, SPOTTING, ArrayFrames, ClipInput, ClipPrediction, Event, FrameSource,
+    APEX, AU, AUS, CAPABILITIES, CLIPS, EMOTION, INPUT_KINDS, MAPS, SPOTTING, ArrayFrames, ClipInput, ClipPrediction, Event, FrameSource,
     LabeledClip, Plugin, PluginError, PredictedEvent, Progress, Segment,
 )
 from mlbackend.predictions import segment_predictions
 from mlbackend.registry import register
 
 __all__ = [
-    "AU", "AUS", "CAPABILITIES", "EMOTION", "SPOTTING", "ArrayFrames", "ClipInput", "ClipPrediction", "Event",
+    "APEX", "AU", "AUS", "CAPABILITIES", "CLIPS", "EMOTION", "INPUT_KINDS", "MAPS", "SPOTTING", "ArrayFrames", "ClipInput", "ClipPrediction", "Event",
     "FrameSource", "LabeledClip", "Plugin", "PluginError", "PredictedEvent", "Progress", "Segment",
     "checkpoint_digest", "model_version", "read_checkpoint", "register", "segment_predictions", "write_checkpoint",
 ]

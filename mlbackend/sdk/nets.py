@@ -15,7 +15,7 @@ _LAZY = {
     "TrainConfig": "mlbackend.nets.train", "deterministic": "mlbackend.nets.train",
     "plain_step": "mlbackend.nets.train", "predict_proba": "mlbackend.nets.train", "train_epochs": "mlbackend.nets.train",
     "FusedSTSTNet": "mlbackend.nets.fused",
-    "flow_maps": "mlbackend.nets.maps",
+    "flow_maps": "mlbackend.nets.maps", "given_maps": "mlbackend.nets.maps",
 }
 
 __all__ = ["COMMON_DEFAULTS", "FlowNetPlugin", "validation_loss", *_LAZY]

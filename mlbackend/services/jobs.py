@@ -5,13 +5,26 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from annotator.models import Job
 from annotator.permissions import can_start_job, role_for
 from annotator.services.jobs import job_create, job_enqueue_on_commit
-from mlbackend.contract import AUS, EMOTION, SPOTTING, PluginError
+from mlbackend.contract import APEX, AUS, CLIPS, EMOTION, MAPS, SPOTTING, PluginError
 from mlbackend.jobkinds import EVALUATE, PREANNOTATE, TRAIN
 from mlbackend.evaluation.loso import PROTOCOLS
 from mlbackend.models import ModelVersion
 from mlbackend.registry import get_plugin_class
+from mlbackend.selectors import project_input_kinds
 
 TRAINABLE = {EMOTION, AUS, SPOTTING}
+SAMPLE_WORDS = {CLIPS: "clips of frames", MAPS: "precomputed flow maps", APEX: "apex images"}
+
+
+def check_plugin_inputs(plugin_class, kinds: set[str]) -> None:
+    """Refuse a plugin that cannot take one of the kinds of sample it would be given, before anything is queued."""
+    missing = sorted(kinds - set(plugin_class.inputs))
+    if missing:
+        given = " and ".join(SAMPLE_WORDS[kind] for kind in missing)
+        takes = ", ".join(SAMPLE_WORDS[kind] for kind in sorted(plugin_class.inputs))
+        raise ValidationError({"plugin": f"{plugin_class.name} needs {takes}; this project's samples include "
+                                         f"{given}. Choose a plugin that takes {given} (e.g. a flow-map network "
+                                         "such as ststnet for maps)."})
 
 
 def ml_job_create(
@@ -29,6 +42,7 @@ def ml_job_create(
         plugin_class = get_plugin_class(plugin)
     except PluginError as exc:
         raise ValidationError({"plugin": str(exc)}) from None
+    check_plugin_inputs(plugin_class, project_input_kinds(project, clips))
     evaluable = bool(plugin_class.capabilities & {EMOTION, AUS, SPOTTING})
     if kind == EVALUATE and not evaluable:
         raise ValidationError({"plugin": f"{plugin} neither recognises emotions, detects AUs nor spots movements; "

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 import plugins
-from mlbackend.contract import AUS, EMOTION, SPOTTING, ClipPrediction, Plugin
+from mlbackend.contract import AUS, EMOTION, MAPS, SPOTTING, ClipPrediction, Plugin
 from mlbackend.registry import get_plugin_class, load_plugins, plugin_names
 from tests.plugins.clipfactory import CLASSES, make_set
 
@@ -114,3 +114,53 @@ def test_plugin_contract(name, clips, tmp_path):
     again, _ = fit(cls, clips, tmp_path / "second", seed=0)
     clip_inputs = inputs(clips, True)
     assert summary(loaded(cls, again).predict(clip_inputs)) == summary(plugin.predict(clip_inputs))
+
+
+class NoFrames:
+    """A map sample's frames: a plugin that takes maps must not need them."""
+
+    def __len__(self) -> int:
+        return 1
+
+    def __getitem__(self, index: int):
+        raise AssertionError("a map plugin read frames of a map sample")
+
+
+def map_samples(n_subjects: int = 3, seed: int = 5):
+    import numpy as np
+
+    from mlbackend.contract import ClipInput, Event, LabeledClip
+
+    rng = np.random.default_rng(seed)
+    samples = []
+    for subject in range(n_subjects):
+        for k, label in enumerate(LABELS):
+            maps = rng.random((3, 28, 28), dtype=np.float32)
+            maps[k, :14] += 1.0
+            clip = ClipInput(clip_id=f"s{subject}-{k}", subject=f"s{subject}", dataset="maps", fps=1.0, n_frames=1,
+                             frames=NoFrames(), maps=maps)
+            samples.append(LabeledClip(clip, (Event(0, 0, 0, emotion=label),)))
+    return samples
+
+
+@pytest.mark.parametrize("name", [name for name in PLUGINS if MAPS in get_plugin_class(name).inputs])
+def test_map_plugins_train_and_predict_on_given_maps_alone(name, tmp_path):
+    cls = get_plugin_class(name)
+    samples = map_samples()
+    params = {"epochs": 20} if "epochs" in getattr(cls, "DEFAULTS", {}) else {}  # the contract, not the accuracy
+    checkpoint = cls(labels=LABELS, aus=AU_NUMBERS, params=params).fit(
+        samples, workdir=tmp_path, progress=lambda f, m: None, device="cpu", seed=0)
+    plugin = loaded(cls, Path(checkpoint))
+    for with_segments in (True, False):
+        clip_inputs = inputs(samples, with_segments)
+        predictions = plugin.predict(clip_inputs)
+        check_predictions(cls, predictions, clip_inputs, plugin.model_version)
+        assert all(len(p.events) == 1 and set(p.events[0].emotion_probs) == set(LABELS) for p in predictions)
+
+
+def test_every_plugin_declares_what_it_takes_in():
+    from mlbackend.contract import INPUT_KINDS
+
+    for name in PLUGINS:
+        inputs_of = get_plugin_class(name).inputs
+        assert inputs_of and inputs_of <= INPUT_KINDS, name

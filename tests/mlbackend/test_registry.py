@@ -84,3 +84,9 @@ def test_plugins_also_come_from_the_entry_point_group(tmp_path, monkeypatch, cle
 
 def test_the_configured_plugins_are_registered():
     assert {"flow_svm", "motion_spotter", "dummy"} <= set(registry.plugin_names())
+
+
+def test_unknown_inputs_are_refused(clean_registry):
+    odd = type("OddInputs", (Incomplete,), {"name": "odd_inputs", "inputs": frozenset({"smell"})})
+    with pytest.raises(PluginError, match="declares inputs"):
+        registry.register(odd)
