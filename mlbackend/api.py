@@ -1,6 +1,5 @@
 """ML routes: plugins, jobs, model versions, predictions, reports. Thin views over services and selectors."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -11,11 +10,12 @@ from annotator.api.serializers import EventSerializer, JobSerializer
 from annotator.models import Job
 from annotator.jobkinds import INGEST
 from annotator.permissions import can_code, can_manage
-from annotator.selectors.access import clip_for_user, job_for_user, project_for_user
-from annotator.services.jobs import job_cancel, job_retry
+from annotator.selectors.access import clip_for_user, job_for_user, jobs_for_user, project_for_user
+from annotator.services.jobs import JobNotRetryable, job_cancel, job_retry
 from mlbackend.models import EvaluationReport, ModelVersion, Prediction
 from mlbackend.registry import get_plugin_class, plugin_names
-from mlbackend.selectors import predictions_for_clip
+from mlbackend.reports import visible_spotting
+from mlbackend.selectors import predictions_for_clip, report_for_user
 from mlbackend.services.acceptance import prediction_accept
 from mlbackend.services.jobs import ml_job_create
 from mlbackend.services.training import model_version_activate
@@ -64,7 +64,8 @@ class PredictionSerializer(serializers.ModelSerializer):
 
 class AcceptSerializer(serializers.Serializer):
     event = serializers.IntegerField(required=False, allow_null=True, help_text="Your event to fill; none: a new one.")
-    version = serializers.IntegerField(required=False, allow_null=True)
+    version = serializers.IntegerField(required=False, allow_null=True,
+                                       help_text="The version of `event` you loaded; required with `event`.")
     fields = serializers.ListField(child=serializers.ChoiceField(choices=["onset", "apex", "offset", "emotion", "aus"]),
                                    required=False)
 
@@ -74,13 +75,6 @@ class ReportSerializer(serializers.ModelSerializer):
         model = EvaluationReport
         fields = ["id", "plugin", "plugin_version", "params", "label_source", "labels", "overall", "per_dataset",
                   "per_subject", "folds", "au_metrics", "spotting", "seed", "protocol", "model_version", "job", "created_at"]
-
-
-def _report_for(user, report_id: int) -> EvaluationReport:
-    report = EvaluationReport.objects.filter(pk=report_id, project__memberships__user=user).first()
-    if report is None:
-        raise Http404("No such report.")
-    return report
 
 
 class PluginListApi(APIView):
@@ -96,7 +90,7 @@ class MlJobListApi(APIView):
     @extend_schema(responses=JobSerializer(many=True))
     def get(self, request, project_id: int):
         project = project_for_user(request.user, project_id)
-        jobs = Job.objects.filter(project=project).exclude(kind=INGEST)[:50]
+        jobs = jobs_for_user(request.user, project).exclude(kind=INGEST)[:50]
         return Response(JobSerializer(jobs, many=True).data)
 
     @extend_schema(request=MlJobStartSerializer, responses={202: JobSerializer})
@@ -111,22 +105,18 @@ class MlJobListApi(APIView):
 class JobCancelApi(APIView):
     @extend_schema(request=None, responses=JobSerializer)
     def post(self, request, job_id: int):
-        job = job_for_user(request.user, job_id)
-        if not (can_manage(project_for_user(request.user, job.project_id).role) or job.created_by_id == request.user.pk):
-            raise PermissionDenied("Only the lead or whoever started it cancels a job.")
-        return Response(JobSerializer(job_cancel(job=job)).data)
+        job, _ = job_for_user(request.user, job_id)
+        return Response(JobSerializer(job_cancel(job=job, user=request.user)).data)
 
 
 class JobRetryApi(APIView):
     @extend_schema(request=None, responses={202: JobSerializer})
     def post(self, request, job_id: int):
-        job = job_for_user(request.user, job_id)
-        if not can_code(project_for_user(request.user, job.project_id).role):
-            raise PermissionDenied("Your role in this project does not allow retrying jobs.")
+        job, _ = job_for_user(request.user, job_id)
         try:
             retry = job_retry(job=job, created_by=request.user)
-        except ValueError as exc:
-            return Response({"detail": str(exc)}, status=400)
+        except JobNotRetryable as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(JobSerializer(retry).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -143,31 +133,25 @@ class ModelVersionActivateApi(APIView):
         version = ModelVersion.objects.filter(pk=version_id, project__memberships__user=request.user).first()
         if version is None:
             raise Http404("No such model version.")
-        if not can_manage(project_for_user(request.user, version.project_id).role):
-            raise PermissionDenied("Only the project lead chooses the active model.")
-        return Response(ModelVersionSerializer(model_version_activate(version=version)).data)
+        return Response(ModelVersionSerializer(model_version_activate(version=version, user=request.user)).data)
 
 
 class ClipPredictionListApi(APIView):
     @extend_schema(responses=PredictionSerializer(many=True),
                    parameters=[OpenApiParameter("all", bool, description="Also inactive model versions.")])
     def get(self, request, clip_id: int):
-        clip, _ = clip_for_user(request.user, clip_id)
-        predictions = predictions_for_clip(clip, request.user, active_only=request.query_params.get("all") != "1")
+        clip, role = clip_for_user(request.user, clip_id)
+        predictions = predictions_for_clip(clip, request.user, role, active_only=request.query_params.get("all") != "1")
         return Response(PredictionSerializer(predictions, many=True).data)
 
 
 class PredictionAcceptApi(APIView):
     @extend_schema(request=AcceptSerializer, responses={200: EventSerializer})
     def post(self, request, prediction_id: int):
-        prediction = Prediction.objects.select_related("clip__project").filter(
-            pk=prediction_id, clip__project__memberships__user=request.user).first()
-        if prediction is None:
-            raise Http404("No such prediction.")
         data = AcceptSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        event = prediction_accept(prediction=prediction, user=request.user, event_id=fields.get("event"),
+        event = prediction_accept(prediction_id=prediction_id, user=request.user, event_id=fields.get("event"),
                                   version=fields.get("version"), fields=fields.get("fields"))
         return Response(EventSerializer(event).data)
 
@@ -175,4 +159,5 @@ class PredictionAcceptApi(APIView):
 class ReportDetailApi(APIView):
     @extend_schema(responses=ReportSerializer)
     def get(self, request, report_id: int):
-        return Response(ReportSerializer(_report_for(request.user, report_id)).data)
+        report, detailed = report_for_user(request.user, report_id)
+        return Response({**ReportSerializer(report).data, "spotting": visible_spotting(report, detailed=detailed)})

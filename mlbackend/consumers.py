@@ -10,7 +10,10 @@ import asyncio
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from django.http import Http404
+
 from annotator.models import Job
+from annotator.selectors.access import job_for_user
 
 POLL_INTERVAL_S = 0.3
 FIELDS = ("id", "kind", "status", "progress", "message", "error", "device")
@@ -18,8 +21,12 @@ FIELDS = ("id", "kind", "status", "progress", "message", "error", "device")
 
 @database_sync_to_async
 def _job_state(user, job_id: int) -> dict | None:
-    job = Job.objects.filter(pk=job_id, project__memberships__user=user).values(*FIELDS).first()
-    return job
+    """The job's state for whoever may read it (permissions.can_read_job), else None."""
+    try:
+        job, _ = job_for_user(user, job_id)
+    except Http404:
+        return None
+    return {field: getattr(job, field) for field in FIELDS}
 
 
 class JobProgressConsumer(AsyncJsonWebsocketConsumer):

@@ -47,6 +47,10 @@ class Prediction(models.Model):
     emotion_probs = models.JSONField(default=dict)
     au_probs = models.JSONField(default=dict)
     score = models.FloatField()
+    # Whose timing the model recognised; null when a model found the movement itself. Deleting the event deletes
+    # the suggestion: a null would make it look model-found and show that coder's timing to everyone.
+    source_event = models.ForeignKey("annotator.CodingEvent", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="+")
     job = models.ForeignKey("annotator.Job", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

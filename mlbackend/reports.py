@@ -4,9 +4,31 @@ import csv
 import io
 import json
 
+from django.core.exceptions import PermissionDenied
+
 from mlbackend.models import EvaluationReport
+from mlbackend.selectors import report_for_user
 
 SAMPLE_COLUMNS = ["clip_id", "subject", "dataset", "onset", "apex", "offset", "true", "predicted", "fold"]
+
+
+def visible_spotting(report: EvaluationReport, *, detailed: bool) -> dict:
+    """Spotting figures; per-video truth and predicted intervals only with permissions.can_read_report_details."""
+    if detailed or not report.spotting:
+        return report.spotting
+    return {key: value for key, value in report.spotting.items() if key != "videos"}
+
+
+def report_export(*, user, report_id: int, fmt: str) -> tuple[EvaluationReport, str, str]:
+    """(report, body, content type) of a download. The CSV is per-sample rows (clip, subject, timing, true label):
+    the lead's and reviewers' only; every member gets the JSON, whose per-sample parts the others do not get."""
+    report, detailed = report_for_user(user, report_id)
+    if fmt == "csv":
+        if not detailed:
+            raise PermissionDenied("The per-sample CSV is for the project lead and reviewers; "
+                                   "the JSON download has the figures.")
+        return report, report_csv(report), "text/csv"
+    return report, report_json(report, detailed=detailed), "application/json"
 
 
 def report_csv(report: EvaluationReport) -> str:
@@ -18,15 +40,18 @@ def report_csv(report: EvaluationReport) -> str:
     return out.getvalue()
 
 
-def report_json(report: EvaluationReport) -> str:
-    return json.dumps({
+def report_json(report: EvaluationReport, *, detailed: bool) -> str:
+    body = {
         "report": report.pk, "plugin": report.plugin, "plugin_version": report.plugin_version,
         "model_version": report.model_version.version if report.model_version else None,
         "protocol": "leave-one-subject-out, predictions pooled over folds", "seed": report.seed,
         "label_source": report.label_source, "labels": report.labels, "overall": report.overall,
         "per_dataset": report.per_dataset, "per_subject": report.per_subject, "folds": report.folds,
-        "samples": report.samples, "au_metrics": report.au_metrics, "spotting": report.spotting,
-    }, indent=1)
+        "au_metrics": report.au_metrics, "spotting": visible_spotting(report, detailed=detailed),
+    }
+    if detailed:
+        body["samples"] = report.samples
+    return json.dumps(body, indent=1)
 
 
 def _figure_bytes(figure, fmt: str) -> bytes:

@@ -8,21 +8,18 @@ from django.views.decorators.http import require_GET
 from annotator.models import Job
 from annotator.jobkinds import INGEST
 from annotator.permissions import can_manage
-from annotator.selectors.access import project_for_user
+from annotator.selectors.access import jobs_for_user, project_for_user
 from mlbackend.models import EvaluationReport
 from mlbackend.registry import get_plugin_class, plugin_names
-from mlbackend.reports import confusion_figure, per_class_figure, report_csv, report_json
+from mlbackend.reports import confusion_figure, per_class_figure, report_export
+from mlbackend.selectors import report_for_user
 
 FIGURES = {"confusion": confusion_figure, "per-class": per_class_figure}
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 
 
 def _report(request, report_id: int) -> EvaluationReport:
-    report = EvaluationReport.objects.select_related("project", "model_version").filter(
-        pk=report_id, project__memberships__user=request.user).first()
-    if report is None:
-        raise Http404("No such report.")
-    return report
+    return report_for_user(request.user, report_id)[0]
 
 
 @require_GET
@@ -32,7 +29,7 @@ def ml_home(request, project_id: int):
     return render(request, "mlbackend/ml_home.html", {
         "project": project, "can_manage": can_manage(project.role),
         "plugins": plugins,
-        "jobs": Job.objects.filter(project=project).exclude(kind=INGEST)[:20],
+        "jobs": jobs_for_user(request.user, project).exclude(kind=INGEST)[:20],
         "versions": project.model_versions.all()[:50],
         "reports": project.evaluation_reports.select_related("model_version")[:50],
     })
@@ -40,9 +37,10 @@ def ml_home(request, project_id: int):
 
 @require_GET
 def report_detail(request, report_id: int):
-    report = _report(request, report_id)
+    report, detailed = report_for_user(request.user, report_id)
     others = report.project.evaluation_reports.exclude(pk=report.pk)[:30]
-    return render(request, "mlbackend/report.html", {"report": report, "project": report.project, "others": others})
+    return render(request, "mlbackend/report.html", {"report": report, "project": report.project, "others": others,
+                                                     "detailed": detailed})
 
 
 @require_GET
@@ -66,8 +64,7 @@ def report_compare(request):
 def report_download(request, report_id: int, fmt: str):
     if fmt not in {"csv", "json"}:
         raise Http404("Reports download as .csv or .json.")
-    report = _report(request, report_id)
-    body, content_type = (report_csv(report), "text/csv") if fmt == "csv" else (report_json(report), "application/json")
+    report, body, content_type = report_export(user=request.user, report_id=report_id, fmt=fmt)
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="loso-report-{report.pk}.{fmt}"'
     return response

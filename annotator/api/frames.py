@@ -17,8 +17,10 @@ from annotator.media.framestore import FrameStore
 from annotator.models import Clip
 from annotator.selectors.access import clip_frame_access
 
-# Frames of a clip never change after ingest, so the browser may keep them.
+# Frames of one ingest never change, so a URL that names the ingest generation (?g=) may be kept for good;
+# without it the browser revalidates, since a re-ingest gives the same URL new frames.
 CACHE_CONTROL = "private, max-age=31536000, immutable"
+CACHE_CONTROL_UNVERSIONED = "private, no-cache"
 
 
 def request_user(request):
@@ -33,7 +35,7 @@ def request_user(request):
 
 
 def json_error(message: str, status: int) -> JsonResponse:
-    return JsonResponse({"detail": message}, status=status)
+    return JsonResponse({"detail": message}, status=status, headers={"Cache-Control": "no-store"})
 
 
 def serve_clip_image(request, clip_id: int, frame_id: int, path_for: Callable[[int], Path], missing: str
@@ -45,13 +47,17 @@ def serve_clip_image(request, clip_id: int, frame_id: int, path_for: Callable[[i
     access = clip_frame_access(user, clip_id)
     if access is None:
         return json_error("No such clip.", 404)
-    frame_count, status = access
+    frame_count, status, generation = access
     if status != Clip.Status.READY:
         return json_error("This clip is not ready yet.", 404)
+    asked = request.GET.get("g")
+    if asked is not None and asked != str(generation):
+        return json_error("These frames belong to an earlier ingest of the clip; reload the page.", 404)
     if not 0 <= frame_id < frame_count:
         return json_error(f"Frame {frame_id} is outside the clip (frames 0 to {frame_count - 1}).", 404)
     path = path_for(frame_id)
-    headers = {"Cache-Control": CACHE_CONTROL, "X-Frame-Id": str(frame_id)}
+    cache = CACHE_CONTROL if asked is not None else CACHE_CONTROL_UNVERSIONED
+    headers = {"Cache-Control": cache, "X-Frame-Id": str(frame_id)}
     if settings.MESTUDIO_ACCEL_REDIRECT_PREFIX:
         if not path.exists():
             return json_error(missing, 404)

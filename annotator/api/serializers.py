@@ -43,7 +43,7 @@ class ClipSerializer(serializers.ModelSerializer):
         model = Clip
         fields = ["id", "project", "subject", "name", "source_kind", "fps", "frame_count", "container_frame_count",
                   "frame_count_mismatch", "width", "height", "codec", "checksum", "status", "error",
-                  "face_status", "face_method", "face_frame_count", "created_at"]
+                  "face_status", "face_method", "face_frame_count", "ingest_generation", "created_at"]
 
 
 class ClipUploadSerializer(serializers.Serializer):

@@ -111,7 +111,6 @@ class EventDetailApi(APIView):
 
     @extend_schema(request=s.EventPatchSerializer, responses={200: s.EventSerializer, 409: s.EventSerializer})
     def patch(self, request, event_id: int):
-        event_for_user(request.user, event_id)
         data = s.EventPatchSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
@@ -123,7 +122,6 @@ class EventDetailApi(APIView):
 
     @extend_schema(request=s.EventDeleteSerializer, responses={204: None})
     def delete(self, request, event_id: int):
-        event_for_user(request.user, event_id)
         data = s.EventDeleteSerializer(data=request.data or request.query_params)
         data.is_valid(raise_exception=True)
         event_delete(event_id=event_id, user=request.user, version=data.validated_data["version"])
@@ -140,4 +138,5 @@ class EventHistoryApi(APIView):
 class JobDetailApi(APIView):
     @extend_schema(responses=s.JobSerializer)
     def get(self, request, job_id: int):
-        return Response(s.JobSerializer(job_for_user(request.user, job_id)).data)
+        job, _ = job_for_user(request.user, job_id)
+        return Response(s.JobSerializer(job).data)

@@ -62,6 +62,9 @@ class Clip(models.Model):
     face_status = models.CharField(max_length=8, choices=FaceStatus.choices, default=FaceStatus.PENDING)
     face_method = models.CharField(max_length=16, blank=True)
     face_frame_count = models.PositiveIntegerField(default=0)
+    ingest_generation = models.PositiveIntegerField(
+        default=0, help_text="Raised by every ingest; frame URLs carry it, so a cached frame of an older ingest "
+                             "is never served as the current one.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -32,6 +32,7 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    retried_at = models.DateTimeField(null=True, blank=True, help_text="Set once, by the one retry of this job.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,7 +4,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
 from annotator.models import Clip, CodingEvent, EventRevision, Job, Membership, Project
-from annotator.permissions import SEE_ALL_EVENTS_ROLES
+from annotator.permissions import can_read_job, can_see_event, event_visible_q, job_visible_q, sees_all_events
 
 
 def projects_for_user(user):
@@ -32,8 +32,7 @@ def clip_for_user(user, clip_id: int) -> tuple[Clip, str]:
 
 
 def events_visible(user, clip: Clip, role: str):
-    events = CodingEvent.objects.filter(clip=clip).select_related("coder")
-    return events if role in SEE_ALL_EVENTS_ROLES else events.filter(coder=user)
+    return CodingEvent.objects.filter(event_visible_q(user, role), clip=clip).select_related("coder")
 
 
 def event_for_user(user, event_id: int) -> tuple[CodingEvent, str]:
@@ -43,13 +42,14 @@ def event_for_user(user, event_id: int) -> tuple[CodingEvent, str]:
     if event is None:
         raise Http404("No such event.")
     role = Membership.objects.filter(project_id=event.clip.project_id, user=user).values_list("role", flat=True).first()
-    if role not in SEE_ALL_EVENTS_ROLES and event.coder_id != user.pk:
+    if not can_see_event(user, role, event):
         raise Http404("No such event.")
     return event, role
 
 
 def event_history_for_user(user, event_id: int):
-    """An event's revisions, also once it was deleted; visible to whoever could see the event itself."""
+    """An event's revisions, also once it was deleted: for its coder, the lead and the reviewer (a reviewed
+    event's history holds its coder's drafts, which other coders may not see)."""
     revisions = EventRevision.objects.filter(
         event_id_value=event_id, clip__project__memberships__user=user
     ).select_related("changed_by", "clip")
@@ -57,21 +57,29 @@ def event_history_for_user(user, event_id: int):
     if first is None:
         raise Http404("No such event.")
     role = Membership.objects.filter(project_id=first.clip.project_id, user=user).values_list("role", flat=True).first()
-    if role not in SEE_ALL_EVENTS_ROLES and first.snapshot.get("coder") != user.pk:
+    if not sees_all_events(role) and first.snapshot.get("coder") != user.pk:
         raise Http404("No such event.")
     return revisions
 
 
-def clip_frame_access(user, clip_id: int) -> tuple[int, str] | None:
-    """One query on the hot path of the frame endpoint: (frame_count, status) or None."""
+def clip_frame_access(user, clip_id: int) -> tuple[int, str, int] | None:
+    """One query on the hot path of the frame endpoint: (frame_count, status, ingest_generation) or None."""
     return (
         Clip.objects.filter(pk=clip_id, project__memberships__user=user)
-        .values_list("frame_count", "status").first()
+        .values_list("frame_count", "status", "ingest_generation").first()
     )
 
 
-def job_for_user(user, job_id: int) -> Job:
+def job_for_user(user, job_id: int) -> tuple[Job, str]:
+    """A job and the user's role in its project; 404 unless permissions.can_read_job."""
     job = Job.objects.filter(pk=job_id, project__memberships__user=user).first()
-    if job is None:
+    role = None if job is None else Membership.objects.filter(
+        project_id=job.project_id, user=user).values_list("role", flat=True).first()
+    if job is None or not can_read_job(user, role, job):
         raise Http404("No such job.")
-    return job
+    return job, role
+
+
+def jobs_for_user(user, project: Project):
+    """The project's jobs `user` may read (`project.role` from project_for_user)."""
+    return Job.objects.filter(job_visible_q(user, project.role), project=project)

@@ -1,3 +1,4 @@
+from annotator.jobkinds import INGEST
 from annotator.models import Clip, Job
 
 
@@ -6,8 +7,10 @@ def clips_of_project(project):
 
 
 def latest_jobs_by_clip(clips) -> dict[int, Job]:
+    """Each clip's latest ingest job: its progress is the clip's state, shown to every member. Other jobs on a
+    clip (an apex proposal names its coder's apex) are for permissions.can_read_job only."""
     latest: dict[int, Job] = {}
-    for job in Job.objects.filter(clip__in=clips).order_by("clip_id", "-created_at", "-id"):
+    for job in Job.objects.filter(clip__in=clips, kind=INGEST).order_by("clip_id", "-created_at", "-id"):
         latest.setdefault(job.clip_id, job)
     return latest
 

@@ -3,14 +3,15 @@
 from collections.abc import Sequence
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from annotator.media.sources import IMAGE_EXTENSIONS, list_folder_images, source_kind
 from annotator.media.errors import IngestError
 from annotator.jobkinds import INGEST
-from annotator.models import Clip, Job, Project, Subject
+from annotator.models import Clip, CodingEvent, Job, Project, Subject
+from annotator.permissions import can_reingest, role_for
 from annotator.services.jobs import job_create, job_enqueue_on_commit
 from annotator.services.storage import display_name, store_file, store_frame_files
 
@@ -109,8 +110,20 @@ def clip_create_from_uploads(
     return clips
 
 
+@transaction.atomic
 def clip_reingest(*, clip: Clip, created_by) -> Job:
-    clip.status = Clip.Status.PENDING
-    clip.error = ""
-    clip.save(update_fields=["status", "error"])
+    """Decode a clip's source again: the lead only, never over codes (their frame ids would point at new frames),
+    and never while an ingest is queued or running. Frame URLs carry the new ingest generation.
+    `created_by` None is the system (a management command)."""
+    if created_by is not None and not can_reingest(role_for(created_by, clip.project_id)):
+        raise PermissionDenied("Only the project lead re-ingests a clip.")
+    # Claim in one conditional UPDATE (a clip already pending or processing matches no row), then look for codes
+    # inside the same transaction: an error rolls the claim back.
+    if not Clip.objects.filter(pk=clip.pk, status__in=[Clip.Status.READY, Clip.Status.FAILED]).update(
+            status=Clip.Status.PENDING, error=""):
+        raise ValidationError({"clip": "This clip is being ingested already."})
+    if CodingEvent.objects.filter(clip_id=clip.pk).exists():
+        raise ValidationError({"clip": "This clip has coding events: re-ingesting could move their frames. "
+                                       "Delete its events first, or import the video as a new clip."})
+    clip.refresh_from_db()
     return _queue_ingest(clip=clip, created_by=created_by, align=None)

@@ -2,9 +2,10 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from annotator.models import Clip, CodingEvent, EventRevision
-from annotator.permissions import can_code, can_edit_event, can_manage, role_for
+from annotator.permissions import can_code, can_edit_event, can_manage, can_see_event, role_for
 from annotator.validation import normalise_aus
 
 EDITABLE_FIELDS = ("onset", "apex", "offset", "kind", "emotion", "aus", "notes", "status")
@@ -70,6 +71,17 @@ def _require_coder(clip: Clip, user) -> None:
         raise PermissionDenied("Your role in this project does not allow coding.")
 
 
+def _lock_for_edit(*, event_id: int, user, action: str) -> tuple[CodingEvent, str]:
+    """The event, locked, and the user's role; a missing event and one the user may not see are the same 404."""
+    event = CodingEvent.objects.select_for_update().select_related("clip__project").filter(pk=event_id).first()
+    role = None if event is None else role_for(user, event.clip.project)
+    if event is None or not can_see_event(user, role, event):
+        raise Http404("No such event.")
+    if not can_edit_event(user, event, role):
+        raise PermissionDenied(f"Only the event's coder or the project lead may {action} it.")
+    return event, role
+
+
 @transaction.atomic
 def event_create(*, clip: Clip, coder, **fields) -> CodingEvent:
     _require_coder(clip, coder)
@@ -87,15 +99,13 @@ def event_create(*, clip: Clip, coder, **fields) -> CodingEvent:
 
 @transaction.atomic
 def event_update(*, event_id: int, user, version: int, changes: dict) -> CodingEvent:
-    event = CodingEvent.objects.select_for_update().select_related("clip__project").get(pk=event_id)
-    if not can_edit_event(user, event):
-        raise PermissionDenied("Only the event's coder or the project lead may change it.")
+    event, role = _lock_for_edit(event_id=event_id, user=user, action="change")
     if version != event.version:
         raise EventConflict(event)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({"fields": f"Unknown fields: {', '.join(sorted(unknown))}."})
-    if changes.get("status") == CodingEvent.Status.REVIEWED and not can_manage(role_for(user, event.clip.project)):
+    if changes.get("status") == CodingEvent.Status.REVIEWED and not can_manage(role):
         raise PermissionDenied("Only the project lead marks an event as reviewed.")
     for name, value in changes.items():
         setattr(event, name, value)
@@ -108,9 +118,7 @@ def event_update(*, event_id: int, user, version: int, changes: dict) -> CodingE
 
 @transaction.atomic
 def event_delete(*, event_id: int, user, version: int) -> None:
-    event = CodingEvent.objects.select_for_update().select_related("clip__project").get(pk=event_id)
-    if not can_edit_event(user, event):
-        raise PermissionDenied("Only the event's coder or the project lead may delete it.")
+    event, _ = _lock_for_edit(event_id=event_id, user=user, action="delete")
     if version != event.version:
         raise EventConflict(event)
     event.version += 1

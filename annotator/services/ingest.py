@@ -45,7 +45,8 @@ def clip_decode(*, clip: Clip, job: Job, align: bool, progress: ProgressReporter
     store = FrameStore(settings.MEDIA_ROOT, clip.pk)
     clip.status = Clip.Status.PROCESSING
     clip.error = ""
-    clip.save(update_fields=["status", "error"])
+    clip.ingest_generation += 1  # frame URLs of the previous ingest stop being answered
+    clip.save(update_fields=["status", "error", "ingest_generation"])
     config = settings.MESTUDIO_INGEST
     try:
         decoded = decode_to_store(

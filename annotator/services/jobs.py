@@ -13,11 +13,13 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
 from annotator.jobkinds import INGEST, job_kind
 from annotator.models import Clip, Job
+from annotator.permissions import can_cancel_job, can_retry_job, role_for
 
 PROGRESS_WRITE_INTERVAL_S = 0.25
 HEARTBEAT_INTERVAL_S = 10
@@ -94,7 +96,10 @@ def job_finish(*, job: Job, status: str, error: str = "") -> None:
     job_publish(job)
 
 
-def job_cancel(*, job: Job) -> Job:
+def job_cancel(*, job: Job, user=None) -> Job:
+    """Cancel a queued or running job; `user` None is the system (a worker, the CLI)."""
+    if user is not None and not can_cancel_job(user, role_for(user, job.project_id), job):
+        raise PermissionDenied("Only the lead or whoever started it cancels a job.")
     if job.status == Job.Status.QUEUED:
         Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
             status=Job.Status.CANCELLED, finished_at=timezone.now(), message="cancelled before it started")
@@ -106,11 +111,26 @@ def job_cancel(*, job: Job) -> Job:
     return job
 
 
+class JobNotRetryable(Exception):
+    """The job is not failed or cancelled, or was retried already."""
+
+
+@transaction.atomic
 def job_retry(*, job: Job, created_by) -> Job:
-    if job.status not in {Job.Status.FAILED, Job.Status.CANCELLED}:
-        raise ValueError("Only a failed or cancelled job can be retried.")
-    if job.kind == INGEST and job.clip_id:
-        Clip.objects.filter(pk=job.clip_id).update(status=Clip.Status.PENDING, error="")
+    """Queue a job again, once: who may start a job of its kind may retry it, and of two retries one wins."""
+    if not can_retry_job(created_by, role_for(created_by, job.project_id), job):
+        raise PermissionDenied("Only who may start this kind of job retries it.")
+    # Check and claim in one conditional UPDATE: a second retry, even a concurrent one, matches no row.
+    claimed = Job.objects.filter(
+        pk=job.pk, status__in=[Job.Status.FAILED, Job.Status.CANCELLED], retried_at__isnull=True,
+    ).update(retried_at=timezone.now())
+    if not claimed:
+        raise JobNotRetryable("Only a failed or cancelled job can be retried, and only once.")
+    # Only a failed clip is ingested again here (a failed clip has no codes); a ready one goes through
+    # clips.clip_reingest and its checks. Raising rolls the claim above back.
+    if job.kind == INGEST and job.clip_id and not Clip.objects.filter(
+            pk=job.clip_id, status=Clip.Status.FAILED).update(status=Clip.Status.PENDING, error=""):
+        raise JobNotRetryable("The clip is not failed; re-ingest it from the clip list.")
     retry = job_create(kind=job.kind, project=job.project, clip=job.clip, params=job.params, created_by=created_by)
     job_enqueue_on_commit(job=retry)
     return retry
@@ -121,18 +141,24 @@ def job_is_cancelled(job: Job) -> bool:
 
 
 def job_sweep_stale(*, stale_after_s: int = STALE_AFTER_S) -> int:
-    """Fail running jobs whose worker stopped beating; they can be retried."""
+    """Fail running jobs whose worker stopped beating; they can be retried.
+
+    Each job is failed by a conditional UPDATE (still running, heartbeat still old), so a job that finished or
+    beat between the read and the write keeps its state.
+    """
     cutoff = timezone.now() - timedelta(seconds=stale_after_s)
-    stale = list(Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff))
-    for job in stale:
+    swept = 0
+    for job in Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff):
         message = f"The worker stopped responding (no heartbeat for {stale_after_s} s); retry the job."
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, error=message, retryable=True,
-                                             finished_at=timezone.now())
+        if not Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, heartbeat_at__lt=cutoff).update(
+                status=Job.Status.FAILED, error=message, retryable=True, finished_at=timezone.now()):
+            continue
+        swept += 1
         if job.kind == INGEST and job.clip_id:
             Clip.objects.filter(pk=job.clip_id, status__in=[Clip.Status.PENDING, Clip.Status.PROCESSING]).update(
                 status=Clip.Status.FAILED, error=message)
         job_publish(job)
-    return len(stale)
+    return swept
 
 
 class ProgressReporter:

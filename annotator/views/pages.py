@@ -9,7 +9,7 @@ from annotator.api.serializers import ClipSerializer, EventSerializer
 from annotator.facs import AU_NAMES, INTENSITIES
 from annotator.forms import MemberForm, SubjectForm, UploadForm
 from annotator.models import Clip, Membership
-from annotator.permissions import can_code, can_manage
+from annotator.permissions import can_code, can_manage, can_reingest
 from annotator.selectors.access import clip_for_user, events_visible, project_for_user, projects_for_user
 from annotator.selectors.clips import any_clip_in_progress, clips_of_project, latest_jobs_by_clip
 from annotator.services.clips import clip_create_from_uploads, clip_reingest
@@ -26,7 +26,8 @@ def _clip_table_context(project) -> dict:
     clips = list(clips_of_project(project))
     jobs = latest_jobs_by_clip(clips)
     rows = [(clip, jobs.get(clip.pk)) for clip in clips]
-    return {"project": project, "rows": rows, "polling": any_clip_in_progress(clips)}
+    return {"project": project, "rows": rows, "polling": any_clip_in_progress(clips),
+            "can_reingest": can_reingest(project.role)}
 
 
 @require_GET
@@ -112,11 +113,14 @@ def member_set(request, project_id: int):
 
 @require_POST
 def clip_retry(request, clip_id: int):
-    clip, role = clip_for_user(request.user, clip_id)
-    if not can_code(role):
-        raise PermissionDenied("Your role in this project does not allow re-ingesting.")
-    clip_reingest(clip=clip, created_by=request.user)
-    return render(request, "annotator/_clip_table.html", _clip_table_context(project_for_user(request.user, clip.project_id)))
+    clip, _ = clip_for_user(request.user, clip_id)
+    error = ""
+    try:
+        clip_reingest(clip=clip, created_by=request.user)
+    except ValidationError as exc:
+        error = "; ".join(exc.messages)
+    context = _clip_table_context(project_for_user(request.user, clip.project_id)) | {"table_error": error}
+    return render(request, "annotator/_clip_table.html", context, status=400 if error else 200)
 
 
 @require_GET

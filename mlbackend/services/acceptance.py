@@ -1,11 +1,13 @@
 """Accepting a suggestion: it becomes (part of) the coder's own event, and the source is recorded."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from annotator.models import CodingEvent
 from annotator.services.events import event_create, event_update
 from mlbackend.models import Prediction, PredictionAcceptance
+from mlbackend.selectors import prediction_for_user
 
 AU_ACCEPT_THRESHOLD = 0.5
 
@@ -29,27 +31,31 @@ def merged_aus(own: list[dict], suggested: list[dict]) -> list[dict]:
 
 
 @transaction.atomic
-def prediction_accept(*, prediction: Prediction, user, event_id: int | None = None, version: int | None = None,
+def prediction_accept(*, prediction_id: int, user, event_id: int | None = None, version: int | None = None,
                       fields: list[str] | None = None) -> CodingEvent:
-    """Into an existing event of the user's (only the named fields, default: labels, not timing), or as a new event."""
+    """Into an existing event of the user's (only the named fields, default: labels, not timing), or as a new event.
+
+    Filling an event needs the version the client loaded, as every other edit does (409 when it is stale).
+    A suggestion or an event the user may not use answers 404, the same as a missing one.
+    """
+    prediction = prediction_for_user(user, prediction_id)
     suggestion = suggested_fields(prediction, prediction.clip.project)
     if event_id is None:
         event = event_create(clip=prediction.clip, coder=user, kind=prediction.kind, **suggestion)
         taken = sorted(suggestion)
     else:
-        event = CodingEvent.objects.filter(pk=event_id, clip=prediction.clip).first()
+        if version is None:
+            raise ValidationError({"version": "Send the version of the event you loaded."})
+        event = CodingEvent.objects.filter(pk=event_id, clip=prediction.clip, coder=user).first()
         if event is None:
-            raise ValidationError({"event": "That event is not on this clip."})
-        if event.coder_id != user.pk:
-            raise PermissionDenied("Suggestions go into your own events only.")
+            raise Http404("No such event.")
         wanted = fields or [name for name in ("emotion", "aus") if name in suggestion]
         changes = {name: suggestion[name] for name in wanted if name in suggestion}
         if "aus" in changes:
             changes["aus"] = merged_aus(event.aus, changes["aus"])
         if not changes:
             raise ValidationError({"fields": "This suggestion has nothing to take for those fields."})
-        event = event_update(event_id=event.pk, user=user, version=version if version is not None else event.version,
-                             changes=changes)
+        event = event_update(event_id=event.pk, user=user, version=version, changes=changes)
         taken = sorted(changes)
     PredictionAcceptance.objects.create(prediction=prediction, event=event, accepted_by=user, fields=taken)
     return event

@@ -27,10 +27,12 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from annotator.media.framestore import FrameStore
 from annotator.models import Clip, Job
+from annotator.permissions import can_start_job, role_for
 from annotator.services.jobs import ProgressReporter, job_create, job_enqueue_on_commit, job_log
 from mlbackend.jobkinds import ANALYSE
 
@@ -122,6 +124,8 @@ def analysis_state(clip: Clip) -> dict:
 
 def analysis_start(*, clip: Clip, created_by) -> tuple[dict, bool]:
     """Queue the clip's analysis unless it is ready or under way; (state, whether a job was created)."""
+    if not can_start_job(role_for(created_by, clip.project_id), ANALYSE):
+        raise PermissionDenied("Only coders and leads start a clip's analysis.")
     if clip.status != Clip.Status.READY:
         raise ValueError("This clip is not ready yet: it can be analysed once ingest has finished.")
     with transaction.atomic():

@@ -7,7 +7,10 @@ stores its answer in the same row, params["result"] = {"onset", "offset"}, and t
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+
 from annotator.models import Clip, Job
+from annotator.permissions import can_read_job, can_start_job, role_for
 from annotator.services.jobs import ProgressReporter, job_create, job_enqueue_on_commit, job_log
 from mlbackend.jobkinds import PROPOSE
 
@@ -16,6 +19,8 @@ KINDS = ("micro", "macro")
 
 def propose_start(*, clip: Clip, apex, kind: str = "micro", created_by) -> Job:
     """Queue a proposal for the movement whose apex is `apex`; ValueError when the request cannot be met."""
+    if not can_start_job(role_for(created_by, clip.project_id), PROPOSE):
+        raise PermissionDenied("Only coders and leads ask for proposals.")
     if clip.status != Clip.Status.READY:
         raise ValueError("This clip is not ready yet: proposals need its frames.")
     if isinstance(apex, bool) or not isinstance(apex, int):
@@ -30,8 +35,10 @@ def propose_start(*, clip: Clip, apex, kind: str = "micro", created_by) -> Job:
     return job
 
 
-def propose_job(clip: Clip, job_id: int) -> Job | None:
-    return Job.objects.filter(pk=job_id, clip=clip, kind=PROPOSE).first()
+def propose_job(*, clip: Clip, job_id: int, user, role: str | None) -> Job | None:
+    """The proposal, for whoever may read the job (permissions.can_read_job): it names its coder's apex."""
+    job = Job.objects.filter(pk=job_id, clip=clip, kind=PROPOSE).first()
+    return job if job is not None and can_read_job(user, role, job) else None
 
 
 def propose_state(job: Job) -> dict:

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from annotator.models import Job
-from annotator.permissions import can_manage, role_for
+from annotator.permissions import can_start_job, role_for
 from annotator.services.jobs import job_create, job_enqueue_on_commit
 from mlbackend.contract import AUS, EMOTION, SPOTTING, PluginError
 from mlbackend.jobkinds import EVALUATE, PREANNOTATE, TRAIN
@@ -21,10 +21,10 @@ def ml_job_create(
     protocol: str = "loso",
 ) -> Job:
     """Validate and record an ML job; queue it for a worker unless the caller runs it (the CLI)."""
-    if created_by is not None and not can_manage(role_for(created_by, project)):
-        raise PermissionDenied("Only the project lead starts model jobs.")
     if kind not in {PREANNOTATE, TRAIN, EVALUATE}:
         raise ValidationError({"kind": "Choose preannotate, train or evaluate."})
+    if created_by is not None and not can_start_job(role_for(created_by, project), kind):
+        raise PermissionDenied("Only the project lead starts model jobs.")
     try:
         plugin_class = get_plugin_class(plugin)
     except PluginError as exc:

@@ -4,9 +4,9 @@ from django.db import transaction
 
 from annotator.models import Clip, Job
 from annotator.services.jobs import ProgressReporter, job_log, job_set_device
-from mlbackend.contract import EMOTION, SPOTTING, AUS
+from mlbackend.contract import EMOTION, SPOTTING, AUS, Segment
 from mlbackend.models import ModelVersion, Prediction
-from mlbackend.selectors import active_version, clip_input, segments_for_clip
+from mlbackend.selectors import active_version, clip_input, segment_sources
 from mlbackend.services.runtime import pick_device
 from mlbackend.services.training import load_version
 
@@ -44,25 +44,39 @@ def preannotate_job_work(job: Job, progress: ProgressReporter) -> None:
     job_log(job=job, line=f"{version.version}: {len(clips)} clip(s) without its predictions")
     inputs, skipped = [], 0
     for clip in clips:
-        segments = segments_for_clip(clip) if recognises else ()
-        if recognises and not segments:
+        sources = segment_sources(clip) if recognises else None
+        if recognises and not sources:
             skipped += 1
             continue
-        inputs.append((clip, clip_input(clip, segments)))
+        segments = tuple(Segment(*timing) for timing in sources) if recognises else ()
+        inputs.append((clip, clip_input(clip, segments), sources))
     if skipped:
         job_log(job=job, line=f"{skipped} clip(s) skipped: no timing to recognise (code onset/offset or run a spotter)")
     for start in range(0, len(inputs), BATCH):
         batch = inputs[start:start + BATCH]
-        predictions = plugin.predict([item for _, item in batch])
+        predictions = plugin.predict([item for _, item, _ in batch])
         _store(batch, predictions, version, job)
         progress((start + len(batch)) / len(inputs), f"{start + len(batch)} of {len(inputs)} clips")
     job_log(job=job, line=f"predicted {len(inputs)} clip(s)")
 
 
+def _sources_of(event, sources: dict | None) -> list[int | None]:
+    """Whose timing a predicted movement is: the coder events its segment came from, [None] if the model found it."""
+    if sources is None:
+        return [None]
+    found = sources.get((event.onset, event.apex, event.offset))
+    if found is None:  # a plugin may fill in an apex the segment left open
+        found = [s for (onset, _, offset), items in sources.items() if (onset, offset) == (event.onset, event.offset)
+                 for s in items]
+    if not found:
+        raise ValueError(f"The plugin returned frames {event.onset}-{event.offset}, which it was not asked about.")
+    return found
+
+
 @transaction.atomic
 def _store(batch, predictions, version: ModelVersion, job: Job) -> None:
     by_id = {prediction.clip_id: prediction for prediction in predictions}
-    for clip, _ in batch:
+    for clip, _, sources in batch:
         prediction = by_id.get(clip.pk)
         if prediction is None:
             raise ValueError(f"The plugin returned nothing for clip {clip.pk}.")
@@ -73,6 +87,7 @@ def _store(batch, predictions, version: ModelVersion, job: Job) -> None:
                 clip=clip, model_version=version, onset=event.onset, apex=event.apex, offset=event.offset,
                 kind=event.kind, emotion_probs=event.emotion_probs,
                 au_probs={str(number): p for number, p in event.au_probs.items()}, score=event.score, job=job,
+                source_event_id=source,
             )
-            for event in prediction.events
+            for event in prediction.events for source in _sources_of(event, sources)
         ])

@@ -5,9 +5,11 @@ import shutil
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from annotator.models import Job
+from annotator.permissions import can_manage, role_for
 from annotator.services.jobs import ProgressReporter, job_log, job_set_device
 from mlbackend.checkpoints import fsync_directory, model_version as version_string
 from mlbackend.models import ModelVersion
@@ -41,7 +43,10 @@ def _headline(report) -> dict:
     return headline
 
 
-def model_version_activate(*, version: ModelVersion) -> ModelVersion:
+def model_version_activate(*, version: ModelVersion, user=None) -> ModelVersion:
+    """Make `version` its plugin's active model; `user` None is the training job itself."""
+    if user is not None and not can_manage(role_for(user, version.project_id)):
+        raise PermissionDenied("Only the project lead chooses the active model.")
     with transaction.atomic():
         ModelVersion.objects.filter(project=version.project, plugin=version.plugin, active=True).update(active=False)
         version.active = True

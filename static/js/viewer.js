@@ -80,7 +80,8 @@ class FrameCache {
 
   load(id) {
     const image = new Image();
-    const url = `${this.base}${id}.jpg`;
+    // ?g=: the clip's ingest generation; only such URLs are cached for good (a re-ingest changes it).
+    const url = `${this.base}${id}.jpg?g=${clip.ingest_generation}`;
     this.loading.set(id, image);
     image.src = url;
     image.decode().then(() => {

@@ -66,7 +66,7 @@ def test_analysis_is_computed_once_cached_and_served(coder_api, moving_clip, out
     stored = json.loads(AnalysisStore(moving_clip.pk).result_path.read_text())
     assert stored["curve"] == state["curve"] and stored["magnify"]["alpha"] >= 10
 
-    flow = coder_api.get(f"/api/clips/{moving_clip.pk}/flow/16.jpg")
+    flow = coder_api.get(f"/api/clips/{moving_clip.pk}/flow/16.jpg?g={moving_clip.ingest_generation}")
     assert flow.status_code == 200 and flow["Content-Type"] == "image/jpeg" and "immutable" in flow["Cache-Control"]
     colour = cv2.imdecode(np.frombuffer(flow.content, np.uint8), cv2.IMREAD_COLOR)
     assert colour.shape == (128, 128, 3) and colour.max() > 100  # the moving patch lights up

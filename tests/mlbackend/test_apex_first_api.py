@@ -92,7 +92,7 @@ def test_outsiders_get_404_and_viewers_403(api_for, viewer, outsider, coder_api,
     assert stranger.get(url(synthetic_clip, job)).status_code == 404
     reader = api_for(viewer)
     assert reader.post(url(synthetic_clip), {"apex": TRUTH["apex"]}, format="json").status_code == 403
-    assert reader.get(url(synthetic_clip, job)).status_code == 200
+    assert reader.get(url(synthetic_clip, job)).status_code == 404, "a proposal names its coder's apex"
     assert coder_api.get(url(synthetic_clip, job + 1000)).status_code == 404
     analyse = Job.objects.create(kind="analyse", clip=synthetic_clip, project=synthetic_clip.project)
     assert coder_api.get(url(synthetic_clip, analyse.pk)).status_code == 404  # other kinds are not proposals

@@ -187,10 +187,11 @@ def test_an_outsider_gets_404_on_another_projects_pages(world, outsider, client)
 
 
 @pytest.mark.django_db
-def test_a_member_reads_their_project(world, coder_api):
+def test_a_member_reads_their_project(world, coder_api, lead_api):
     for url in (f"/api/projects/{world['project_id']}/", f"/api/clips/{world['clip_id']}/",
-                f"/api/jobs/{world['job_id']}/", f"/api/events/{world['event_id']}/history/"):
+                f"/api/events/{world['event_id']}/history/"):
         assert coder_api.get(url).status_code == 200, url
+    assert lead_api.get(f"/api/jobs/{world['job_id']}/").status_code == 200, "the lead started the ingest job"
 
 
 @pytest.mark.django_db

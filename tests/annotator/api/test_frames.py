@@ -136,11 +136,36 @@ def test_a_clip_whose_header_is_honest_has_no_mismatch(sample_dir, import_clip, 
 
 
 @pytest.mark.django_db
-def test_frames_are_served_with_immutable_private_caching(ready_clip, coder_api):
-    response = get_frame(coder_api, ready_clip.pk, 0)
-    assert response.status_code == 200
-    assert "private" in response["Cache-Control"]
-    assert "immutable" in response["Cache-Control"]
+def test_only_frame_urls_naming_the_ingest_generation_are_cached_for_good(ready_clip, coder_api):
+    generation = coder_api.get(f"/api/clips/{ready_clip.pk}/").json()["ingest_generation"]
+    assert generation == ready_clip.ingest_generation == 1
+    tagged = coder_api.get(f"/api/clips/{ready_clip.pk}/frames/0.jpg?g={generation}")
+    assert tagged.status_code == 200
+    assert "private" in tagged["Cache-Control"] and "immutable" in tagged["Cache-Control"]
+    plain = get_frame(coder_api, ready_clip.pk, 0)
+    assert plain.status_code == 200 and plain.content == tagged.content
+    assert "private" in plain["Cache-Control"] and "immutable" not in plain["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_a_reingested_clip_never_answers_an_older_generation_with_its_new_frames(
+        ready_clip, lead_api, coder_api, sample_dir):
+    from annotator.services.storage import clip_source_path
+    from tests.conftest import ingest_now
+
+    old = ready_clip.ingest_generation
+    clip_source_path(ready_clip).write_bytes((sample_dir / "WolfgangLanger_Pexels.mp4").read_bytes())
+    assert lead_api.post(f"/clips/{ready_clip.pk}/retry/").status_code == 200
+    ingest_now(ready_clip)
+    assert ready_clip.status == ready_clip.Status.READY and ready_clip.ingest_generation == old + 1
+
+    for kind in ("frames", "faces"):
+        stale = coder_api.get(f"/api/clips/{ready_clip.pk}/{kind}/0.jpg?g={old}")
+        assert stale.status_code == 404 and "immutable" not in stale.get("Cache-Control", "")
+        assert "earlier ingest" in stale.json()["detail"]
+    assert coder_api.get(f"/api/clips/{ready_clip.pk}/frames/0.jpg?g={old + 1}").status_code == 200
+    page = coder_api.get(f"/clips/{ready_clip.pk}/")
+    assert page.context["config"]["clip"]["ingest_generation"] == old + 1, "the workspace hands the viewer its generation"
 
 
 @pytest.mark.django_db

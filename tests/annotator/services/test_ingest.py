@@ -13,7 +13,7 @@ from annotator.media.framestore import FrameStore
 from annotator.models import Clip, CodingEvent, EventRevision, Job
 from annotator.services.clips import clip_reingest
 from annotator.services.storage import clip_source_path
-from tests.conftest import ingest_now
+from tests.conftest import api_client_for, ingest_now
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def assert_failed_cleanly(clip, client, *, expected: str, with_job: bool = True)
         job = jobs.get()
         assert job.status == Job.Status.FAILED
         assert job.error == clip.error
-        api_job = client.get(f"/api/jobs/{job.pk}/")
+        api_job = api_client_for(job.created_by).get(f"/api/jobs/{job.pk}/")  # a job is its starter's to read
         assert api_job.status_code == 200
         assert api_job.json()["status"] == "failed"
     else:

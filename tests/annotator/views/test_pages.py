@@ -119,12 +119,13 @@ def test_subject_form_errors_are_shown(client, lead, project):
 
 
 @pytest.mark.django_db
-def test_retry_queues_a_new_ingest_for_a_failed_clip(coder_client, import_clip, tmp_path):
+def test_retry_queues_a_new_ingest_for_a_failed_clip(client, lead, import_clip, tmp_path):
     path = tmp_path / "bad.mp4"
     path.write_text("not a video")
     clip = import_clip(path)
     assert clip.status == Clip.Status.FAILED
-    response = coder_client.post(f"/clips/{clip.pk}/retry/")
+    client.force_login(lead)
+    response = client.post(f"/clips/{clip.pk}/retry/")
     assert response.status_code == 200
     clip.refresh_from_db()
     assert (clip.status, clip.error) == (Clip.Status.PENDING, "")
