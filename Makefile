@@ -67,3 +67,4 @@ bench: install sample-data var/secret_key
 	$(PY) manage.py bench_vision --video $(SAMPLES)/WolfgangLanger_Pexels.mp4
 	$(PY) manage.py bench_spotting
 	$(PY) manage.py bench_loso
+	$(PY) manage.py bench_import

@@ -58,3 +58,4 @@ def job_kind_label(name: str) -> str:
 
 INGEST = register_job_kind("ingest", "ingest", task="annotator.ingest_clip")
 EXPORT = register_job_kind("export", "export", task="annotator.export")
+IMPORT = register_job_kind("import", "import dataset", task="annotator.import_dataset")

@@ -149,6 +149,18 @@ MESTUDIO_INGEST = {
     "ALIGN_FACES": env_bool("MESTUDIO_ALIGN_FACES", True),
 }
 
+# Dataset imports: a lead picks a folder below one of these roots (never types a path) or uploads an archive.
+MESTUDIO_IMPORT_ROOTS = env_list("MESTUDIO_IMPORT_ROOTS", "")
+MESTUDIO_IMPORT = {
+    "MAX_ARCHIVE_BYTES": int(os.environ.get("MESTUDIO_IMPORT_MAX_ARCHIVE_BYTES", 20 * 2**30)),
+    "MAX_ARCHIVE_ENTRIES": int(os.environ.get("MESTUDIO_IMPORT_MAX_ARCHIVE_ENTRIES", 50_000)),
+    "MAX_UNPACKED_BYTES": int(os.environ.get("MESTUDIO_IMPORT_MAX_UNPACKED_BYTES", 40 * 2**30)),
+    "MAX_RATIO": int(os.environ.get("MESTUDIO_IMPORT_MAX_RATIO", 100)),
+    "MAX_SHEET_ROWS": int(os.environ.get("MESTUDIO_IMPORT_MAX_SHEET_ROWS", 100_000)),
+    "MAX_SHEET_BYTES": int(os.environ.get("MESTUDIO_IMPORT_MAX_SHEET_BYTES", 50 * 2**20)),
+    "MAX_SHEET_UNPACKED_BYTES": int(os.environ.get("MESTUDIO_IMPORT_MAX_SHEET_UNPACKED_BYTES", 200 * 2**20)),
+}
+
 # ML plugins, by module; more can come from the `mestudio.plugins` entry-point group.
 MESTUDIO_PLUGINS = env_list(
     "MESTUDIO_PLUGINS",

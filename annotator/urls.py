@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from annotator.views import composites, exports, pages
+from annotator.views import composites, exports, imports, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("projects/<int:project_id>/exports/", exports.export_start, name="export-start"),
     path("composites/new/", composites.composite_page, name="composite-new"),
     path("exports/<int:export_id>/file/", exports.export_download, name="export-download"),
+    path("projects/<int:project_id>/import/", imports.import_page, name="dataset-import"),
+    path("projects/<int:project_id>/imports/<int:job_id>/", imports.import_report, name="import-report"),
+    path("projects/<int:project_id>/imports/<int:job_id>.json", imports.import_report_data, name="import-report-json"),
     path("clips/<int:clip_id>/", pages.workspace, name="workspace"),
     path("clips/<int:clip_id>/retry/", pages.clip_retry, name="clip-retry"),
     path("api/", include("annotator.api.urls")),

@@ -106,6 +106,26 @@ def decode_to_store(
     return DecodeResult(info=info, frame_count=count, landmarks=stacked)
 
 
+def landmarks_from_store(store: FrameStore, frame_count: int, *, progress: Progress) -> DecodeResult:
+    """Landmarks of frames already in the store (a dataset's own JPEGs), read and never rewritten."""
+    source = open_source(store.frames_dir)
+    detector = faces.LandmarkDetector()
+    stacked = np.full((frame_count, faces.N_LANDMARKS, 2), np.nan, dtype=np.float32)
+    try:
+        info = source.info()
+        for frame_id, image in source.frames():
+            if frame_id >= frame_count:
+                break
+            points = detector.detect(image)
+            if points is not None:
+                stacked[frame_id] = points
+            progress((frame_id + 1) / frame_count, f"landmarks of {frame_id + 1} frames")
+    finally:
+        source.close()
+        detector.close()
+    return DecodeResult(info=info, frame_count=frame_count, landmarks=stacked)
+
+
 def find_alignment(store: FrameStore, decoded: DecodeResult, *, face_size: int) -> faces.Alignment | None:
     landmarks = decoded.landmarks
     found = np.flatnonzero(~np.isnan(landmarks[:, 0, 0])) if landmarks is not None else []

@@ -24,6 +24,7 @@ class CodingEvent(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.MICRO)
     emotion = models.CharField(max_length=64, blank=True)
     aus = models.JSONField(default=list, help_text='[{"number": 12, "side": "R", "intensity": "C"}]')
+    aus_raw = models.CharField(max_length=200, blank=True, help_text="The AU text as an imported sheet wrote it.")
     notes = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField(default=1)

@@ -6,7 +6,7 @@ from django.conf import settings
 
 from annotator.media.errors import IngestError
 from annotator.media.framestore import FrameStore
-from annotator.media.pipeline import DecodeResult, decode_to_store, write_face_crops
+from annotator.media.pipeline import DecodeResult, decode_to_store, landmarks_from_store, write_face_crops
 from annotator.media.sources import Limits
 from annotator.models import Clip, Job
 from annotator.services.jobs import ProgressReporter, job_log, job_run
@@ -27,6 +27,16 @@ def clip_ingest_job(*, job_id: int) -> Job | None:
 def _ingest(job: Job, progress: ProgressReporter) -> None:
     clip = Clip.objects.get(pk=job.clip_id)
     align = bool(job.params.get("align", settings.MESTUDIO_INGEST["ALIGN_FACES"]))
+    if clip.frame_numbers is not None:
+        # A dataset import stored the frames themselves (JPEG byte for byte): decoding would re-encode
+        # them, so only landmarks and aligned faces are computed from the stored frames.
+        if align:
+            decoded = landmarks_from_store(FrameStore(settings.MEDIA_ROOT, clip.pk), clip.frame_count,
+                                           progress=progress.section(0.0, 0.6))
+            clip_align_faces(clip=clip, job=job, decoded=decoded, progress=progress.section(0.6, 0.4))
+        else:
+            Clip.objects.filter(pk=clip.pk).update(face_status=Clip.FaceStatus.SKIPPED)
+        return
     decoded = clip_decode(clip=clip, job=job, align=align, progress=progress.section(0.0, 0.6 if align else 1.0))
     if align:
         clip_align_faces(clip=clip, job=job, decoded=decoded, progress=progress.section(0.6, 0.4))

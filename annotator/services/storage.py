@@ -55,7 +55,10 @@ def store_frame_files(*, clip_id: int, items: Iterable[tuple[str, BinaryIO]]) ->
 
 
 def clip_source_path(clip) -> Path:
-    source_dir = FrameStore(settings.MEDIA_ROOT, clip.pk).source_dir
+    store = FrameStore(settings.MEDIA_ROOT, clip.pk)
+    if clip.frame_numbers is not None:  # imported from a dataset: the stored frames are the source
+        return store.frames_dir
+    source_dir = store.source_dir
     if clip.source_kind == "frames":
         return source_dir / "frames"
     prefix = "image" if clip.source_kind == "image" else "video"

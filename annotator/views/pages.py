@@ -130,7 +130,8 @@ def workspace(request, clip_id: int):
     siblings = list(clips_of_project(project).filter(status=Clip.Status.READY).values_list("id", flat=True))
     position = siblings.index(clip.pk) if clip.pk in siblings else None
     config = {
-        "clip": ClipSerializer(clip).data,
+        "clip": ClipSerializer(clip).data | {"dataset": clip.dataset},
+        "frameNumbers": clip.frame_numbers,
         "events": EventSerializer(events_visible(request.user, clip, role).filter(coder=request.user), many=True).data,
         "emotions": project.emotion_labels,
         "aus": [{"number": n, "name": AU_NAMES.get(n, "")} for n in project.au_set],

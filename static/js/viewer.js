@@ -941,7 +941,9 @@ function onKeyDown(e) {
 
 function renderFrame() {
   const seconds = (state.frame / clip.fps).toFixed(3);
-  $("#readout").textContent = `frame ${state.frame} / ${last} · ${seconds} s`;
+  // A clip imported from a dataset also shows the dataset's own number of the frame (img58 -> 58).
+  const own = config.frameNumbers ? ` (${clip.dataset || "dataset"} #${config.frameNumbers[state.frame]})` : "";
+  $("#readout").textContent = `frame ${state.frame}${own} / ${last} · ${seconds} s`;
   $("#cursor").style.left = `${((state.frame + 0.5) / clip.frame_count) * 100}%`;
   $("#timeline").setAttribute("aria-valuenow", state.frame);
   $("#timeline").setAttribute("aria-valuetext", `frame ${state.frame}`);

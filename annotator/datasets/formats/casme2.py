@@ -1,0 +1,27 @@
+"""CASME II: CASME2_RAW_selected/sub01/EP02_01f/img46.jpg; CASME2-coding-20140508.xlsx, one header row."""
+
+import re
+
+from annotator.datasets.base import register
+from annotator.datasets.tabular import SheetFormat, digits
+
+
+@register
+class Casme2(SheetFormat):
+    name = "casme2"
+    label = "CASME II"
+    fps = 200.0
+    frame_pattern = re.compile(r"^img(\d+)\.jpg$", re.IGNORECASE)
+    sheet_pattern = re.compile(r"^casme2.*(coding|label)", re.IGNORECASE)
+    sheet_what = "CASME II coding sheet (CASME2-coding-*.xlsx or CASME2_label*.xls)"
+    columns = {"subject": "Subject", "clip": "Filename", "onset": "OnsetFrame", "apex": "ApexFrame",
+               "offset": "OffsetFrame", "aus": "Action Units", "emotion": "Estimated Emotion"}
+
+    def clip_key(self, parts):
+        if len(parts) >= 2 and re.fullmatch(r"sub\d+", parts[-2], re.IGNORECASE):
+            return f"sub{int(parts[-2][3:]):02d}", parts[-1]
+        return None
+
+    def subject_code(self, cell):
+        number = digits(cell)
+        return f"sub{number:02d}" if number is not None else ""
