@@ -15,6 +15,7 @@ from annotator.selectors.clips import any_clip_in_progress, clips_of_project, la
 from annotator.services.clips import clip_create_from_uploads, clip_reingest
 from annotator.services.projects import membership_set, subject_create, subject_get_or_create
 from annotator.views.exports import exports_context
+from annotator.views.workspace_urls import workspace_urls
 
 
 @require_GET
@@ -138,8 +139,7 @@ def workspace(request, clip_id: int):
         "intensities": list(INTENSITIES),
         "canCode": can_code(role),
         "user": request.user.username,
-        "urls": {"frame": f"/api/clips/{clip.pk}/frames/", "face": f"/api/clips/{clip.pk}/faces/",
-                 "events": f"/api/clips/{clip.pk}/events/", "event": "/api/events/"},
+        "urls": workspace_urls(clip),
     }
     neighbours = {
         "previous": siblings[position - 1] if position else None,
