@@ -12,7 +12,8 @@ ID = 999_999_999  # stands for a per-call id; the scripts put theirs in place of
 ROUTES = {
     "frame": ("api-frame", True, True),
     "face": ("api-face", True, True),
-    "frames": ("api-frame-window", True, False),
+    "frameBlock": ("api-frame-block", True, True),
+    "faceBlock": ("api-face-block", True, True),
     "events": ("api-clip-events", True, False),
     "event": ("api-event", False, True),
     "predictions": ("api-clip-predictions", True, False),

@@ -2,8 +2,8 @@
 import { api, describe } from "./api.js";
 import { sortedEvents } from "./coding.js";
 import { $, ANALYSIS_POLL_MS, clip, config, state, urls } from "./core.js";
-import { frames, prefetch } from "./frames.js";
-import { ANALYSED_VIEWS, draw, seek } from "./viewer.js";
+import { prefetch } from "./frames.js";
+import { ANALYSED_VIEWS, draw } from "./viewer.js";
 
 export const ACTIVE_JOB = new Set(["queued", "running"]);
 export let analysisTimer = null, analysisSocket = null, socketsWork = true;

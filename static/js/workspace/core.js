@@ -23,7 +23,9 @@ export const editor = $("#editor");
 export const help = $("#help");
 
 export const state = {
-  frame: 0, view: "frame", rate: 0.1, playing: false, events: [], selected: null,
+  frame: 0, // the frame asked for
+  shown: null, // the frame whose pixels are on the canvas
+  view: "frame", rate: 0.1, playing: false, events: [], selected: null,
   entry: null, // AU being typed, e.g. "12CR"
   emotionPick: false, flash: "",
   suggestions: [], // the clip's predictions, by onset; `accepted` is the id of the event one went into

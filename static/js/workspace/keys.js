@@ -4,7 +4,7 @@ import { $, config, editor, help, last, state } from "./core.js";
 import { renderEntry } from "./panel.js";
 import { proposeInterval } from "./proposals.js";
 import { acceptSuggestion, nextSuggestion } from "./suggestions.js";
-import { changeRate, cycleView, flash, play, seek, toggleView } from "./viewer.js";
+import { changeRate, cycleView, draw, flash, play, seek, toggleView } from "./viewer.js";
 
 export const onEvent = (action) => () => {
   const event = current();
@@ -84,6 +84,50 @@ export function modalKey(key) {
   return true;
 }
 
+// Keys that code the frame on the screen. Pressed while the frame asked for is not painted yet, they wait for it,
+// and every key after them waits too, so keys act in the order pressed, each on the frame the coder saw.
+const MARKING = new Set(["N", "O", "A", "F", "Y"]);
+const waiting = [];
+
+const mustWait = (key) => waiting.length > 0 ||
+  (MARKING.has(key) && state.entry === null && !state.emotionPick && state.shown !== state.frame);
+
+// Runs a key; false when it means nothing here (the browser then keeps its default).
+function dispatch(key) {
+  if (modalKey(key)) return true;
+  const binding = BINDINGS.get(key);
+  if (!binding) return false;
+  if (binding.edits && !config.canCode) flash("Read-only: your role does not allow coding.");
+  else binding.run(key);
+  return true;
+}
+
+export const waitingKeys = () => waiting.join(" ");
+
+// A key by name, as if pressed (the + New button is N).
+export function press(key) {
+  if (!mustWait(key)) return dispatch(key);
+  waiting.push(key);
+  draw(); // its note names the keys waiting
+}
+
+// viewer.draw calls this after painting: the keys that waited for this frame act now.
+export function onPainted() {
+  while (waiting.length) {
+    const key = waiting[0];
+    if (MARKING.has(key) && state.entry === null && !state.emotionPick && state.shown !== state.frame) return;
+    waiting.shift();
+    dispatch(key);
+  }
+}
+
+// The frame asked for cannot be shown: what waited for it is not done, and the coder is told so.
+export function onFrameFailed(reason) {
+  if (!waiting.length) return;
+  const keys = waiting.splice(0).join(" ");
+  flash(`Not done (${keys}): frame ${state.frame} is not shown (${reason}).`);
+}
+
 export function onKeyDown(e) {
   if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
   if (!help.hidden) {
@@ -97,12 +141,12 @@ export function onKeyDown(e) {
   }
   if (e.key === "Enter" && e.target.closest("button, a") && state.entry === null) return;
   const key = keyName(e);
-  if (modalKey(key)) return e.preventDefault();
-  const binding = BINDINGS.get(key);
-  if (!binding) return;
+  if (!mustWait(key)) {
+    if (dispatch(key)) e.preventDefault();
+    return;
+  }
   e.preventDefault();
-  if (binding.edits && !config.canCode) return flash("Read-only: your role does not allow coding.");
-  binding.run(key);
+  press(key);
 }
 
 export function toggleHelp(show = help.hidden) {

@@ -1,10 +1,10 @@
 // Coding workspace: a frame-exact viewer (frames addressed by id, never by time), a timeline and an
 // event editor that autosaves through the versioned events API. Each part lives in its own module.
 import { drawMotion, loadAnalysis } from "./analysis.js";
-import { applyAu, createEvent, current, edit, isDirty, normaliseAus, removeEvent, resolveConflict, select, setMarker, sortedEvents, track } from "./coding.js";
+import { applyAu, current, edit, isDirty, normaliseAus, removeEvent, resolveConflict, select, setMarker, sortedEvents, track } from "./coding.js";
 import { $, clip, config, editor, element, help, last, state } from "./core.js";
 import { prefetch } from "./frames.js";
-import { KEYS, onEvent, onKeyDown, toggleHelp } from "./keys.js";
+import { KEYS, onEvent, onKeyDown, press, toggleHelp } from "./keys.js";
 import { renderConflict, renderEditor, renderList, renderStatus } from "./panel.js";
 import { proposeInterval } from "./proposals.js";
 import { loadSuggestions, renderSuggestions, renderTarget } from "./suggestions.js";
@@ -45,9 +45,9 @@ export function setup() {
     face.title = $("#face-reason").textContent;
   }
   // A tick every 1, 5, 10, 50… frames, whichever keeps them about 1% of the width apart or more.
-  const tick = [1, 5, 10, 50, 100, 500, 1000, 5000, 10000].find((s) => s * 100 >= clip.frame_count) ?? 50000;
-  $("#timeline").style.setProperty("--tick", `${(tick / clip.frame_count) * 100}%`);
-  $("#timeline").title = `Ticks every ${tick} frame${tick > 1 ? "s" : ""}`;
+  const every = [1, 5, 10, 50, 100, 500, 1000, 5000, 10000].find((s) => s * 100 >= clip.frame_count) ?? 50000;
+  $("#timeline").style.setProperty("--tick", `${(every / clip.frame_count) * 100}%`);
+  $("#timeline").title = `Ticks every ${every} frame${every > 1 ? "s" : ""}`;
   if (!config.canCode) $("#new-event").hidden = true;
 
   document.addEventListener("keydown", onKeyDown);
@@ -101,7 +101,7 @@ export function setup() {
     select(event);
     seek(event.local.onset);
   });
-  $("#new-event").addEventListener("click", createEvent);
+  $("#new-event").addEventListener("click", () => press("N"));
   $("#suggestion-list").addEventListener("click", (e) => {
     const button = e.target.closest("button[data-prediction]");
     if (!button) return;

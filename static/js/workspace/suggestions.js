@@ -156,11 +156,11 @@ export function renderSuggestions() {
   section.dataset.state = state.suggestionsState === "ready" || state.suggestionsState === "loading" ? state.suggestionsState : "error";
   $("#suggestion-count").textContent = suggestions.length ? `${openSuggestions().length} open of ${suggestions.length}` : "";
   if (!suggestions.length) {
-    const note = state.suggestionsState === "loading" ? ["Loading suggestions…"]
+    const message = state.suggestionsState === "loading" ? ["Loading suggestions…"]
       : state.suggestionsState !== "ready" ? [state.suggestionsState]
       : ["None for this clip: a lead pre-annotates clips on the ",
         element("a", { href: section.dataset.modelsUrl, textContent: "Models page" }), "."];
-    return $("#suggestion-list").replaceChildren(element("li", { className: "muted small" }, ...note));
+    return $("#suggestion-list").replaceChildren(element("li", { className: "muted small" }, ...message));
   }
   const byVersion = new Map(); // grouped by model version, each group by onset
   for (const suggestion of suggestions) {

@@ -13,9 +13,9 @@ export function bar(className, { onset, apex, offset }, title) {
   span.style.left = percent(onset);
   span.style.width = percent(offset - onset + 1);
   const mark = (kind, frame) => {
-    const tick = element("i", { className: kind, title: `${kind} ${frame}` });
-    tick.style.left = `${((frame - onset + 0.5) / (offset - onset + 1)) * 100}%`;
-    return tick;
+    const marker = element("i", { className: kind, title: `${kind} ${frame}` });
+    marker.style.left = `${((frame - onset + 0.5) / (offset - onset + 1)) * 100}%`;
+    return marker;
   };
   span.append(mark("onset", onset), mark("offset", offset));
   if (apex !== null) span.append(mark("apex", apex));

@@ -2,6 +2,7 @@
 import { analysisText, renderMotionValue } from "./analysis.js";
 import { $, canvas, clip, config, ctx, FLOW_OPACITY, last, RATES, scratch, state } from "./core.js";
 import { layers, prefetch } from "./frames.js";
+import { onFrameFailed, onPainted, waitingKeys } from "./keys.js";
 import { renderTarget } from "./suggestions.js";
 
 export function draw() {
@@ -9,7 +10,9 @@ export function draw() {
   const images = wanted.map(([cache, id]) => cache.get(id));
   const error = wanted.map(([cache, id]) => cache.errors.get(id) || (cache.failed.has(id) && `frame ${id} could not be loaded`)).find(Boolean);
   // Until the image arrives the previous picture stays up: during playback that is how frames get skipped.
-  note(error || (images.includes(undefined) ? `loading frame ${state.frame}…` : ""));
+  const keys = waitingKeys();
+  note(error || (images.includes(undefined) ? `loading frame ${state.frame}…${keys && ` ${keys} will act on it`}` : ""));
+  if (error) onFrameFailed(error);
   if (images.includes(undefined)) return;
   if (state.view === "diff") drawDifference(images[0], images[1]);
   else if (state.view === "flow") drawFlow(images[0], images[1]);
@@ -17,10 +20,18 @@ export function draw() {
     size(images[0]);
     ctx.drawImage(images[0], 0, 0);
   }
+  // What is shown is what is coded: the readout and the marking keys follow the frame on the canvas.
+  state.shown = state.frame;
   Object.assign(canvas.dataset, { frame: state.frame, view: state.view, base: state.view === "diff" ? wanted[1][1] : "" });
+  renderReadout();
+  onPainted();
 }
 
-export function size({ naturalWidth: width, naturalHeight: height }) {
+// <img> or ImageBitmap
+const dimensions = (image) => ({ width: image.naturalWidth || image.width, height: image.naturalHeight || image.height });
+
+export function size(image) {
+  const { width, height } = dimensions(image);
   if (canvas.width !== width) canvas.width = width;
   if (canvas.height !== height) canvas.height = height;
 }
@@ -55,7 +66,7 @@ export function drawDifference(currentImage, baseImage) {
 export function drawFlow(baseImage, flowImage) {
   size(baseImage);
   ctx.drawImage(baseImage, 0, 0);
-  const { naturalWidth: width, naturalHeight: height } = flowImage;
+  const { width, height } = dimensions(flowImage);
   scratch.canvas.width = width;
   scratch.canvas.height = height;
   scratch.drawImage(flowImage, 0, 0);
@@ -71,9 +82,9 @@ export function drawFlow(baseImage, flowImage) {
 
 // Frame problems first; otherwise the latest short message (flash) shows in the same place.
 export function note(text) {
-  const element = $("#stage-note");
-  element.textContent = text || state.flash;
-  element.hidden = !element.textContent;
+  const line = $("#stage-note");
+  line.textContent = text || state.flash;
+  line.hidden = !line.textContent;
 }
 
 /* ---------- navigation and playback ---------- */
@@ -145,11 +156,16 @@ export function cycleView() {
 // M and C: into the magnified or flow view, and back to the view you came from.
 export const toggleView = (view) => setView(state.view === view ? state.plainView : view);
 
-export function renderFrame() {
-  const seconds = (state.frame / clip.fps).toFixed(3);
+// The readout names the frame on the canvas, never one still loading (the note under the picture says that).
+function renderReadout() {
+  const frame = state.shown;
+  const seconds = (frame / clip.fps).toFixed(3);
   // A clip imported from a dataset also shows the dataset's own number of the frame (img58 -> 58).
-  const own = config.frameNumbers ? ` (${clip.dataset || "dataset"} #${config.frameNumbers[state.frame]})` : "";
-  $("#readout").textContent = `frame ${state.frame}${own} / ${last} · ${seconds} s`;
+  const own = config.frameNumbers ? ` (${clip.dataset || "dataset"} #${config.frameNumbers[frame]})` : "";
+  $("#readout").textContent = frame === null ? "" : `frame ${frame}${own} / ${last} · ${seconds} s`;
+}
+
+export function renderFrame() {
   $("#cursor").style.left = `${((state.frame + 0.5) / clip.frame_count) * 100}%`;
   $("#timeline").setAttribute("aria-valuenow", state.frame);
   $("#timeline").setAttribute("aria-valuetext", `frame ${state.frame}`);
