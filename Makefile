@@ -68,3 +68,4 @@ bench: install sample-data var/secret_key
 	$(PY) manage.py bench_spotting
 	$(PY) manage.py bench_loso
 	$(PY) manage.py bench_import
+	MESTUDIO_SAMPLE_DIR=$(SAMPLES) $(PY) manage.py bench_browser

@@ -92,9 +92,15 @@ export function note(text) {
 export function seek(frame, { fromPlayback = false } = {}) {
   if (!fromPlayback && state.playing) play(false);
   state.frame = Math.max(0, Math.min(last, Math.round(frame)));
-  prefetch();
   renderFrame();
+  // Draw first: the frame is usually decoded already; moving the fetch window can wait for the next task.
+  if (!prefetchQueued) {
+    prefetchQueued = true;
+    setTimeout(() => { prefetchQueued = false; prefetch(); });
+  }
 }
+
+let prefetchQueued = false;
 
 export let playStart = 0, playFrom = 0;
 
