@@ -1,9 +1,10 @@
 // The clip's analysis: the motion curve under the timeline; flow colour and magnified frames follow it.
 import { api, describe } from "./api.js";
 import { sortedEvents } from "./coding.js";
-import { $, ANALYSIS_POLL_MS, clip, config, state, urls } from "./core.js";
+import { $, ANALYSIS_POLL_MS, config, state, urls } from "./core.js";
 import { prefetch } from "./frames.js";
 import { ANALYSED_VIEWS, draw } from "./viewer.js";
+import { fractionOf, visible, zoom } from "./zoom.js";
 
 export const ACTIVE_JOB = new Set(["queued", "running"]);
 export let analysisTimer = null, analysisSocket = null, socketsWork = true;
@@ -89,11 +90,11 @@ export function renderAnalysis() {
 export function renderMotionValue() {
   const { status, curve, unit } = state.analysis;
   $("#motion-value").textContent = status === "ready" ? `${curve[state.frame]?.toFixed(2) ?? "–"} ${unit}` : "";
-  $("#motion-cursor").style.left = `${((state.frame + 0.5) / clip.frame_count) * 100}%`;
 }
 
-// The curve, scaled to its peak, over the coder's events (bands; the selected one darker; apex lines), frames
-// mapping to x exactly as on the timeline above.
+// The curve over the zoom window, scaled to the window's peak, over the coder's events (bands; the selected one
+// darker; apex lines), frames mapping to x exactly as on the timeline above. A window wider than the plot in frames
+// draws each pixel column's highest value, so a short peak in a long clip still shows.
 export function drawMotion() {
   const plot = $("#motion-curve");
   const { clientWidth: width, clientHeight: height } = plot;
@@ -104,8 +105,8 @@ export function drawMotion() {
   const g = plot.getContext("2d");
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   g.clearRect(0, 0, width, height);
-  const x = (frame) => (frame / clip.frame_count) * width;
-  for (const event of sortedEvents()) {
+  const x = (frame) => fractionOf(frame) * width;
+  for (const event of sortedEvents().filter((e) => visible(e.local))) {
     const { onset, apex, offset } = event.local;
     g.fillStyle = event.key === state.selected ? "rgba(43, 108, 176, .3)" : "rgba(43, 108, 176, .14)";
     g.fillRect(x(onset), 0, x(offset + 1) - x(onset), height);
@@ -117,15 +118,30 @@ export function drawMotion() {
   const { status, curve } = state.analysis;
   plot.dataset.points = status === "ready" ? curve.length : 0;
   if (status !== "ready" || !curve.length) return;
-  const peak = Math.max(...curve) || 1;
+  const points = windowPoints(curve, width);
+  plot.dataset.window = Math.min(curve.length, zoom.start + zoom.span) - zoom.start;
+  const peak = points.reduce((top, [, value]) => Math.max(top, value), 0) || 1;
   const y = (value) => height - 1.5 - (value / peak) * (height - 4);
   g.beginPath();
-  curve.forEach((value, frame) => (frame ? g.lineTo(x(frame + 0.5), y(value)) : g.moveTo(x(0.5), y(value))));
+  points.forEach(([frame, value], i) => (i ? g.lineTo(x(frame + 0.5), y(value)) : g.moveTo(x(frame + 0.5), y(value))));
   g.strokeStyle = "#c05621";
   g.lineWidth = 1.5;
   g.stroke();
-  g.lineTo(x(curve.length - 0.5), height);
-  g.lineTo(x(0.5), height);
+  g.lineTo(x(points.at(-1)[0] + 0.5), height);
+  g.lineTo(x(points[0][0] + 0.5), height);
   g.fillStyle = "rgba(221, 107, 32, .2)";
   g.fill();
+}
+
+// [frame, value] pairs in the window: every frame, or the highest of each pixel column's frames.
+function windowPoints(curve, width) {
+  const end = Math.min(curve.length, zoom.start + zoom.span);
+  const perPixel = Math.max(1, Math.floor(zoom.span / width));
+  const points = [];
+  for (let frame = zoom.start; frame < end; frame += perPixel) {
+    let top = frame;
+    for (let f = frame + 1; f < Math.min(end, frame + perPixel); f++) if (curve[f] > curve[top]) top = f;
+    points.push([top, curve[top]]);
+  }
+  return points.length ? points : [[0, 0]];
 }

@@ -5,6 +5,7 @@ import { renderEntry } from "./panel.js";
 import { proposeInterval } from "./proposals.js";
 import { acceptSuggestion, nextSuggestion } from "./suggestions.js";
 import { changeRate, cycleView, draw, flash, play, seek, toggleView } from "./viewer.js";
+import { panBy, zoom, zoomBy } from "./zoom.js";
 
 export const onEvent = (action) => () => {
   const event = current();
@@ -50,6 +51,10 @@ export const KEYS = [
   [["Y"], "Y", "take the highlighted suggestion: its emotion and AUs into the selected event when they overlap, " +
     "otherwise a new event with its timing too", acceptSuggestion, true],
   [["Shift+Y"], "Shift+Y", "go to the next suggestion (Y then takes it)", nextSuggestion],
+  [["Z"], "Z", "zoom the timeline in around the cursor (or the mouse wheel over it)", () => zoomBy(1 / 1.5)],
+  [["Shift+Z"], "Shift+Z", "zoom the timeline out, up to the whole clip", () => zoomBy(1.5)],
+  [[",", "."], ", / .", "pan the timeline by half its width (or Shift+wheel; the minimap under it moves it too)",
+    (key) => panBy((key === "," ? -0.5 : 0.5) * zoom.span)],
   [["?"], "?", "show / hide this help", () => toggleHelp()],
   [["Escape"], "Esc", "close help, cancel an entry, leave a text field", () => toggleHelp(false)],
 ];

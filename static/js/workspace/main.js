@@ -1,6 +1,6 @@
 // Coding workspace: a frame-exact viewer (frames addressed by id, never by time), a timeline and an
 // event editor that autosaves through the versioned events API. Each part lives in its own module.
-import { drawMotion, loadAnalysis } from "./analysis.js";
+import { loadAnalysis } from "./analysis.js";
 import { applyAu, current, edit, isDirty, normaliseAus, removeEvent, resolveConflict, select, setMarker, sortedEvents, track } from "./coding.js";
 import { $, clip, config, editor, element, help, last, state } from "./core.js";
 import { prefetch } from "./frames.js";
@@ -8,12 +8,13 @@ import { KEYS, onEvent, onKeyDown, press, toggleHelp } from "./keys.js";
 import { renderConflict, renderEditor, renderList, renderStatus } from "./panel.js";
 import { proposeInterval } from "./proposals.js";
 import { loadSuggestions, renderSuggestions, renderTarget } from "./suggestions.js";
-import { renderTimeline } from "./timeline.js";
+import { addDefaultLanes } from "./timeline.js";
 import { flash, note, play, renderFrame, seek, setRate, setView } from "./viewer.js";
+import { frameAt, renderZoom, wireZoom } from "./zoom.js";
 
 export function render() {
   renderFrame();
-  renderTimeline();
+  renderZoom();
   renderList();
   renderEditor();
   renderConflict();
@@ -44,10 +45,8 @@ export function setup() {
     face.disabled = true; // the reason is shown in the bar above
     face.title = $("#face-reason").textContent;
   }
-  // A tick every 1, 5, 10, 50… frames, whichever keeps them about 1% of the width apart or more.
-  const every = [1, 5, 10, 50, 100, 500, 1000, 5000, 10000].find((s) => s * 100 >= clip.frame_count) ?? 50000;
-  $("#timeline").style.setProperty("--tick", `${(every / clip.frame_count) * 100}%`);
-  $("#timeline").title = `Ticks every ${every} frame${every > 1 ? "s" : ""}`;
+  addDefaultLanes();
+  wireZoom();
   if (!config.canCode) $("#new-event").hidden = true;
 
   document.addEventListener("keydown", onKeyDown);
@@ -73,7 +72,7 @@ export function setup() {
   const timeline = $("#timeline");
   const seekTo = (e) => {
     const box = timeline.getBoundingClientRect();
-    seek(Math.floor(((e.clientX - box.left) / box.width) * clip.frame_count));
+    seek(frameAt((e.clientX - box.left) / box.width));
   };
   const motion = $("#motion");
   motion.addEventListener("pointerdown", (e) => {
@@ -83,7 +82,7 @@ export function setup() {
   });
   motion.addEventListener("pointermove", (e) => { if (e.buttons) seekTo(e); });
   $("#analyse").addEventListener("click", () => loadAnalysis({ start: true }));
-  new ResizeObserver(drawMotion).observe($("#motion-curve"));
+  new ResizeObserver(renderZoom).observe($("#motion-curve"));
   timeline.addEventListener("pointerdown", (e) => {
     timeline.setPointerCapture(e.pointerId);
     const span = e.target.closest(".span");

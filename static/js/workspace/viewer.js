@@ -4,6 +4,7 @@ import { $, canvas, clip, config, ctx, FLOW_OPACITY, last, RATES, scratch, state
 import { layers, prefetch } from "./frames.js";
 import { onFrameFailed, onPainted, waitingKeys } from "./keys.js";
 import { renderTarget } from "./suggestions.js";
+import { follow, renderCursors } from "./zoom.js";
 
 export function draw() {
   const wanted = layers();
@@ -172,7 +173,7 @@ function renderReadout() {
 }
 
 export function renderFrame() {
-  $("#cursor").style.left = `${((state.frame + 0.5) / clip.frame_count) * 100}%`;
+  if (!follow()) renderCursors();
   $("#timeline").setAttribute("aria-valuenow", state.frame);
   $("#timeline").setAttribute("aria-valuetext", `frame ${state.frame}`);
   renderMotionValue();
