@@ -9,7 +9,7 @@ import { renderConflict, renderEditor, renderList, renderStatus } from "./panel.
 import { proposeInterval } from "./proposals.js";
 import { loadSuggestions, renderSuggestions, renderTarget } from "./suggestions.js";
 import { addDefaultLanes } from "./timeline.js";
-import { flash, note, play, renderFrame, seek, setRate, setView } from "./viewer.js";
+import { flash, note, play, renderFrame, seek, setRate, setView, sizeReadout } from "./viewer.js";
 import { frameAt, renderZoom, wireZoom } from "./zoom.js";
 
 export function render() {
@@ -46,6 +46,7 @@ export function setup() {
     face.title = $("#face-reason").textContent;
   }
   addDefaultLanes();
+  sizeReadout();
   wireZoom();
   if (!config.canCode) $("#new-event").hidden = true;
 

@@ -164,12 +164,23 @@ export function cycleView() {
 export const toggleView = (view) => setView(state.view === view ? state.plainView : view);
 
 // The readout names the frame on the canvas, never one still loading (the note under the picture says that).
-function renderReadout() {
-  const frame = state.shown;
+const readoutText = (frame) => {
   const seconds = (frame / clip.fps).toFixed(3);
   // A clip imported from a dataset also shows the dataset's own number of the frame (img58 -> 58).
   const own = config.frameNumbers ? ` (${clip.dataset || "dataset"} #${config.frameNumbers[frame]})` : "";
-  $("#readout").textContent = frame === null ? "" : `frame ${frame}${own} / ${last} · ${seconds} s`;
+  return `frame ${frame}${own} / ${last} · ${seconds} s`;
+};
+
+function renderReadout() {
+  $("#readout").textContent = state.shown === null ? "" : readoutText(state.shown);
+}
+
+// Monospace, as wide as its longest text: the last frame has the most digits (dataset numbers may not rise).
+export function sizeReadout() {
+  const numbers = config.frameNumbers || [];
+  const widest = numbers.reduce((best, n, frame) => (String(n).length > String(numbers[best]).length ? frame : best), 0);
+  const length = Math.max(readoutText(last).length, readoutText(widest).length + String(last).length);
+  $("#readout").style.width = `${length}ch`;
 }
 
 export function renderFrame() {
