@@ -4,6 +4,7 @@ import { $, config, endpoint, FIELDS, last, RETRY_MS, SAVE_DELAY_MS, SIDES, stat
 import { prefetch } from "./frames.js";
 import { render } from "./main.js";
 import { renderStatus } from "./panel.js";
+import { recordCreate, recordDelete, recordEdit } from "./undo.js";
 import { flash, seek } from "./viewer.js";
 
 export const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -24,13 +25,16 @@ export function createEvent() {
   const frame = state.frame;
   const event = track(null, { onset: frame, apex: null, offset: frame, kind: "micro", emotion: "", aus: [], notes: "", status: "draft" });
   state.events.push(event);
+  recordCreate(event);
   select(event);
   schedule(event);
   return event;
 }
 
 export function edit(event, changes) {
+  const before = Object.fromEntries(Object.keys(changes).map((name) => [name, structuredClone(event.local[name])]));
   Object.assign(event.local, changes);
+  recordEdit(event, before);
   schedule(event);
   render();
 }
@@ -99,6 +103,7 @@ export function resolveConflict(keepMine) {
 export function removeEvent() {
   const event = current();
   if (!event || !confirm(`Delete event ${event.server ? `#${event.server.id}` : "(unsaved)"} (${event.local.onset}–${event.local.offset})?`)) return;
+  recordDelete(event);
   clearTimeout(event.timer);
   event.timer = null;
   event.deleted = true;

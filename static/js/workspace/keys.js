@@ -4,6 +4,7 @@ import { $, config, editor, help, last, state } from "./core.js";
 import { renderEntry } from "./panel.js";
 import { proposeInterval } from "./proposals.js";
 import { acceptSuggestion, nextSuggestion } from "./suggestions.js";
+import { redo, undo } from "./undo.js";
 import { changeRate, cycleView, draw, flash, play, seek, toggleView } from "./viewer.js";
 import { panBy, zoom, zoomBy } from "./zoom.js";
 
@@ -55,6 +56,8 @@ export const KEYS = [
   [["Shift+Z"], "Shift+Z", "zoom the timeline out, up to the whole clip", () => zoomBy(1.5)],
   [[",", "."], ", / .", "pan the timeline by half its width (or Shift+wheel; the minimap under it moves it too)",
     (key) => panBy((key === "," ? -0.5 : 0.5) * zoom.span)],
+  [["Ctrl+Z"], "Ctrl+Z", "undo your last change to the events (saved as a new version)", () => undo()],
+  [["Ctrl+Shift+Z"], "Ctrl+Shift+Z", "redo", () => redo()],
   [["?"], "?", "show / hide this help", () => toggleHelp()],
   [["Escape"], "Esc", "close help, cancel an entry, leave a text field", () => toggleHelp(false)],
 ];
@@ -86,6 +89,18 @@ export function modalKey(key) {
     return key === "Enter" || key === "Escape";
   }
   renderEntry();
+  return true;
+}
+
+// Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y); in a text field they stay the browser's own undo of the typing.
+function undoKey(e) {
+  const key = e.key.toLowerCase();
+  if (!(e.ctrlKey || e.metaKey) || e.altKey || !(key === "z" || key === "y")) return false;
+  if (e.target.closest("input, textarea, [contenteditable]") || !help.hidden) return false;
+  e.preventDefault();
+  if (!config.canCode) flash("Read-only: your role does not allow coding.");
+  else if (key === "y" || e.shiftKey) redo();
+  else undo();
   return true;
 }
 
@@ -134,6 +149,7 @@ export function onFrameFailed(reason) {
 }
 
 export function onKeyDown(e) {
+  if (undoKey(e)) return;
   if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
   if (!help.hidden) {
     if (e.key === "Escape" || e.key === "?") { e.preventDefault(); toggleHelp(false); }

@@ -4,6 +4,7 @@ import { auAllowed, current, fieldsOf, isDirty, normaliseAus, same, save, select
 import { $, AU_LIKELY, config, element, endpoint, FIELDS, state, urls } from "./core.js";
 import { render } from "./main.js";
 import { renderStatus, timing } from "./panel.js";
+import { recordCreate, recordEdit } from "./undo.js";
 import { flash, seek } from "./viewer.js";
 
 export const overlap = (a, b) => Math.max(0, Math.min(a.offset, b.offset) - Math.max(a.onset, b.onset) + 1);
@@ -104,6 +105,7 @@ export async function acceptSuggestion() {
     else {
       const created = track(data);
       state.events.push(created);
+      recordCreate(created);
       select(created);
     }
     flash(event ? `Took ${what} from ${suggestion.plugin} into #${data.id}.` : `New event #${data.id} from ${suggestion.plugin}'s suggestion.`);
@@ -119,11 +121,13 @@ export async function acceptSuggestion() {
 // The taken fields show as the server saved them. The server replaces the AU list, so the coder's own AUs (with their
 // sides and intensities) are put back and the suggested ones added; edits not saved yet stay for the next autosave.
 export function adoptAccepted(event, data, taken) {
+  const before = fieldsOf(event.local);
   const saved = fieldsOf(event.server);
   const own = event.local.aus;
   for (const name of FIELDS) if (taken[name] || same(event.local[name], saved[name])) event.local[name] = structuredClone(data[name]);
   if (taken.aus) event.local.aus = normaliseAus([...own, ...data.aus.filter((au) => !own.some((mine) => mine.number === au.number))]);
   event.server = data;
+  recordEdit(event, before); // Ctrl+Z puts the fields back (the prediction stays taken)
 }
 
 export function nextSuggestion() {
