@@ -11,7 +11,8 @@ from annotator.forms import MemberForm, SubjectForm, UploadForm
 from annotator.models import Clip, Membership
 from annotator.permissions import can_code, can_manage, can_reingest
 from annotator.selectors.access import clip_for_user, events_visible, project_for_user, projects_for_user
-from annotator.selectors.clips import any_clip_in_progress, clips_of_project, latest_jobs_by_clip
+from annotator.selectors.clip_table import ClipFilters, clip_table_page
+from annotator.selectors.clips import clips_of_project
 from annotator.services.clips import clip_create_from_uploads, clip_reingest
 from annotator.services.projects import membership_set, subject_create, subject_get_or_create
 from annotator.views.exports import exports_context
@@ -23,18 +24,16 @@ def home(request):
     return render(request, "annotator/home.html", {"projects": projects_for_user(request.user)})
 
 
-def _clip_table_context(project) -> dict:
-    clips = list(clips_of_project(project))
-    jobs = latest_jobs_by_clip(clips)
-    rows = [(clip, jobs.get(clip.pk)) for clip in clips]
-    return {"project": project, "rows": rows, "polling": any_clip_in_progress(clips),
-            "can_reingest": can_reingest(project.role)}
+def _clip_table_context(request, project) -> dict:
+    filters = ClipFilters.from_query(request.GET)
+    return clip_table_page(project=project, user=request.user, role=project.role, filters=filters) | {
+        "project": project, "can_reingest": can_reingest(project.role)}
 
 
 @require_GET
 def project_detail(request, project_id: int):
     project = project_for_user(request.user, project_id)
-    context = _clip_table_context(project) | exports_context(project) | {
+    context = _clip_table_context(request, project) | exports_context(project) | {
         "upload_form": UploadForm(), "subject_form": SubjectForm(), "member_form": MemberForm(),
         "memberships": project.memberships.select_related("user").order_by("user__username"),
         "can_upload": can_code(project.role), "can_manage": can_manage(project.role),
@@ -45,7 +44,7 @@ def project_detail(request, project_id: int):
 @require_GET
 def clip_table(request, project_id: int):
     project = project_for_user(request.user, project_id)
-    return render(request, "annotator/_clip_table.html", _clip_table_context(project))
+    return render(request, "annotator/_clip_table.html", _clip_table_context(request, project))
 
 
 @require_POST
@@ -68,7 +67,7 @@ def clip_upload(request, project_id: int):
         else:
             message = f"{len(clips)} clip(s) queued for ingest."
             form = UploadForm(initial={"subject": data["subject"]})
-    context = _clip_table_context(project) | {"upload_form": form, "upload_message": message}
+    context = _clip_table_context(request, project) | {"upload_form": form, "upload_message": message}
     return render(request, "annotator/_upload_result.html", context, status=200 if not form.errors else 400)
 
 
@@ -120,7 +119,7 @@ def clip_retry(request, clip_id: int):
         clip_reingest(clip=clip, created_by=request.user)
     except ValidationError as exc:
         error = "; ".join(exc.messages)
-    context = _clip_table_context(project_for_user(request.user, clip.project_id)) | {"table_error": error}
+    context = _clip_table_context(request, project_for_user(request.user, clip.project_id)) | {"table_error": error}
     return render(request, "annotator/_clip_table.html", context, status=400 if error else 200)
 
 
