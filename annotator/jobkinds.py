@@ -21,14 +21,15 @@ class JobKind:
     label: str
     task: str  # the Celery task that runs it; it receives the job id
     accelerated: bool = False  # runs on MESTUDIO_GPU_QUEUE when one is set
+    instant: bool = False  # a coder waits for it: MESTUDIO_INSTANT_QUEUE, never behind training
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def register_job_kind(name: str, label: str, *, task: str, accelerated: bool = False) -> str:
+def register_job_kind(name: str, label: str, *, task: str, accelerated: bool = False, instant: bool = False) -> str:
     """Add a kind (idempotent for the same declaration); returns its name, the value stored in Job.kind."""
-    kind = JobKind(name, label, task, accelerated)
+    kind = JobKind(name, label, task, accelerated, instant)
     if not name or len(name) > MAX_NAME_LENGTH:
         raise ImproperlyConfigured(f"Job kind {name!r}: a name of 1 to {MAX_NAME_LENGTH} characters.")
     existing = _KINDS.get(name)

@@ -1,11 +1,13 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from annotator.api import frames, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves its start-up script as a file: no inline script, so it runs under the site's CSP.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("token/", obtain_auth_token, name="api-token"),
     path("projects/", views.ProjectListApi.as_view(), name="api-projects"),
     path("projects/<int:project_id>/", views.ProjectDetailApi.as_view(), name="api-project"),

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from sklearn.metrics import f1_score, recall_score
 
-from annotator.models import CodingEvent, Job
+from annotator.models import CodingEvent, EventRevision, Job
 from annotator.services.jobs import job_cancel, job_run, job_sweep_stale
 from mlbackend import tasks
 from mlbackend.models import EvaluationReport, ModelVersion, Prediction, PredictionAcceptance
@@ -100,6 +100,14 @@ def test_accepting_a_suggestion_keeps_the_coder_as_author_and_records_the_source
     assert stale.status_code == 409
     acceptances = PredictionAcceptance.objects.filter(prediction=prediction)
     assert acceptances.count() == 2 and {a.accepted_by for a in acceptances} == {coder}
+
+    # Taking it again into the event that already holds it changes nothing: no new version, no revision.
+    version = filled.json()["version"]
+    revisions = EventRevision.objects.filter(event_id_value=own["id"]).count()
+    again = coder_api.post(f"/api/predictions/{prediction.pk}/accept/",
+                           {"event": own["id"], "version": version}, format="json")
+    assert again.status_code == 200 and again.json()["version"] == version
+    assert EventRevision.objects.filter(event_id_value=own["id"]).count() == revisions
 
 
 @pytest.mark.django_db

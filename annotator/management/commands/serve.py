@@ -1,3 +1,4 @@
+import os
 import signal
 import socket
 import subprocess
@@ -11,19 +12,26 @@ STOP_GRACE_S = 10
 
 
 class Command(BaseCommand):
-    help = "Run the web server (daphne) and one Celery worker together; Ctrl-C stops both."
+    help = ("Run the web server (daphne), a Celery worker, and a second worker for the instant queue (analysis, "
+            "proposals: never behind training); Ctrl-C stops them.")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--queues", default="default", help="Celery queues for the worker, e.g. default,gpu")
+        parser.add_argument("--access-log", default=os.devnull,
+                            help="daphne's access log, a line per request (frames included); default: none")
 
-    def handle(self, *args, host: str, port: int, queues: str, **options):
+    def handle(self, *args, host: str, port: int, queues: str, access_log: str, **options):
         commands = {
-            "web": [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "annotator.asgi:application"],
+            "web": [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "--access-log", access_log,
+                    "annotator.asgi:application"],
             "worker": [sys.executable, "-m", "celery", "-A", "annotator", "worker", "--loglevel", "INFO",
                        "--concurrency", "1", "--queues", queues, "--hostname", "mestudio@%h",
                        "--beat", "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
+            "instant worker": [sys.executable, "-m", "celery", "-A", "annotator", "worker", "--loglevel", "INFO",
+                               "--concurrency", "1", "--queues", settings.MESTUDIO_INSTANT_QUEUE,
+                               "--hostname", "mestudio-instant@%h"],
         }
         children = {name: subprocess.Popen(command) for name, command in commands.items()}
         stopping = False

@@ -189,7 +189,7 @@ export function renderTarget() {
     node.classList.toggle("target", Number(node.dataset.prediction) === target?.id);
   }
   const action = $("#suggestion-action");
-  action.hidden = !state.suggestions.length;
+  action.hidden = !state.suggestions.length || !config.canCode; // a read-only member is offered nothing to take
   if (!target) {
     action.textContent = "Every suggestion is taken.";
     return;

@@ -30,3 +30,13 @@ def test_every_endpoint_resolves_with_its_ids_filled_in(client, coder, ready_cli
 def test_no_script_hard_codes_an_api_route():
     for script in WORKSPACE_JS.glob("*.js"):
         assert "/api/" not in script.read_text(), script.name
+
+
+@pytest.mark.django_db
+def test_a_read_only_member_is_offered_no_editing_hints(client, viewer, coder, ready_clip):
+    client.force_login(viewer)
+    html = client.get(f"/clips/{ready_clip.pk}/").content.decode()
+    assert "read-only: your role is viewer" in html
+    assert 'class="hint' not in html
+    client.force_login(coder)
+    assert 'class="hint' in client.get(f"/clips/{ready_clip.pk}/").content.decode()
