@@ -126,7 +126,14 @@ def test_bad_job_requests_get_clear_messages(lead_api, coded_project):
     unknown = lead_api.post(f"/api/projects/{coded_project.pk}/ml/jobs/", {"kind": "train", "plugin": "nope"},
                             format="json")
     assert unknown.status_code == 400 and "No plugin named 'nope'" in str(unknown.json())
-    job = start(lead_api, coded_project, kind="preannotate", plugin="dummy")
+    refused = lead_api.post(f"/api/projects/{coded_project.pk}/ml/jobs/", {"kind": "preannotate", "plugin": "dummy"},
+                            format="json")
+    assert refused.status_code == 400 and "train one first" in str(refused.json())
+    assert not Job.objects.filter(kind="preannotate").exists(), "refused before it was queued"
+    # The worker checks again: the active version may go between queueing and running.
+    from annotator.services.jobs import job_create
+
+    job = job_create(kind="preannotate", project=coded_project, params={"plugin": "dummy"})
     tasks.preannotate(job.pk)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and "train one first" in job.error
