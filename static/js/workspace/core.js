@@ -34,6 +34,7 @@ export const state = {
   accepting: false,
   analysis: { status: "loading" }, // the clip's motion curve, flow colour and magnified frames (GET urls.analysis)
   plainView: "frame", // where M and C go back to
+  flowGain: 1, // the flow colour's brightness gain (Shift+C)
   // The apex-first proposal last asked for (P): { eventKey, apex, job, status, onset, offset, before, error }.
   proposal: null,
 };

@@ -5,7 +5,7 @@ import { renderEntry } from "./panel.js";
 import { proposeInterval } from "./proposals.js";
 import { acceptSuggestion, nextSuggestion } from "./suggestions.js";
 import { redo, undo } from "./undo.js";
-import { changeRate, cycleView, draw, flash, play, seek, toggleView } from "./viewer.js";
+import { changeRate, cycleFlowGain, cycleView, draw, flash, play, seek, toggleView } from "./viewer.js";
 import { panBy, zoom, zoomBy } from "./zoom.js";
 
 export const onEvent = (action) => () => {
@@ -30,6 +30,7 @@ export const KEYS = [
   [["M"], "M", "magnified view on / off (small movements amplified; the clip's analysis must be ready)", () => toggleView("magnified")],
   [["C"], "C", "flow colour over the face on / off (hue: direction, brightness: how far it moved from the reference frame)",
     () => toggleView("flow")],
+  [["Shift+C"], "Shift+C", "flow colour gain ×1 → ×2 → ×4 → ×8: the faintest movements brighter", () => cycleFlowGain()],
   [["N"], "N", "new event at this frame", createEvent, true],
   [["O"], "O", "set onset to this frame (starts an event when none is selected)", () => setMarker("onset"), true],
   [["A"], "A", "set apex to this frame", () => setMarker("apex"), true],

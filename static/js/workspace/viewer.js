@@ -73,7 +73,9 @@ export function drawFlow(baseImage, flowImage) {
   scratch.drawImage(flowImage, 0, 0);
   const colour = scratch.getImageData(0, 0, width, height);
   const pixels = colour.data;
+  const gain = state.flowGain; // Shift+C: brighter colour for the faintest movements
   for (let i = 0; i < pixels.length; i += 4) {
+    if (gain !== 1) for (let c = i; c < i + 3; c++) pixels[c] = Math.min(255, pixels[c] * gain);
     pixels[i + 3] = Math.min(255, FLOW_OPACITY * Math.max(pixels[i], pixels[i + 1], pixels[i + 2]));
   }
   scratch.putImageData(colour, 0, 0);
@@ -158,6 +160,15 @@ export function cycleView() {
   const views = ["frame", ...(clip.face_status === "ready" ? ["face"] : []), "diff",
     ...(state.analysis.status === "ready" ? ANALYSED_VIEWS : [])];
   setView(views[(views.indexOf(state.view) + 1) % views.length]);
+}
+
+const FLOW_GAINS = [1, 2, 4, 8];
+
+export function cycleFlowGain() {
+  state.flowGain = FLOW_GAINS[(FLOW_GAINS.indexOf(state.flowGain) + 1) % FLOW_GAINS.length];
+  flash(`Flow colour gain ×${state.flowGain}${state.view === "flow" ? "" : " (shown in the flow view, C)"}`);
+  canvas.dataset.gain = state.flowGain;
+  draw();
 }
 
 // M and C: into the magnified or flow view, and back to the view you came from.
