@@ -160,6 +160,7 @@ MESTUDIO_IMPORT = {
     "MAX_SHEET_ROWS": int(os.environ.get("MESTUDIO_IMPORT_MAX_SHEET_ROWS", 100_000)),
     "MAX_SHEET_BYTES": int(os.environ.get("MESTUDIO_IMPORT_MAX_SHEET_BYTES", 50 * 2**20)),
     "MAX_SHEET_UNPACKED_BYTES": int(os.environ.get("MESTUDIO_IMPORT_MAX_SHEET_UNPACKED_BYTES", 200 * 2**20)),
+    "MAX_FRAME_BYTES": int(os.environ.get("MESTUDIO_IMPORT_MAX_FRAME_BYTES", 64 * 2**20)),
 }
 
 # ML plugins, by module; more can come from the `mestudio.plugins` entry-point group.

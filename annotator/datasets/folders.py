@@ -1,10 +1,29 @@
 """Finding a dataset's frame folders without ever following a link out of the dataset root."""
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from annotator.datasets.base import ClipSource, DatasetError, DatasetFormat, FrameFile
+
+
+def _walk(root: Path) -> Iterator[tuple[Path, list[str]]]:
+    """(folder, file names) for root and every folder below it; a link anywhere is an error, not a skip."""
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        files, subfolders = [], []
+        with os.scandir(folder) as entries:
+            for entry in entries:  # d_type from the directory listing: no stat per frame file
+                if entry.is_symlink():
+                    raise DatasetError(f"The dataset holds a link ({Path(entry.path).relative_to(root)}); links are "
+                                       "refused because they can point outside the dataset.")
+                if entry.is_dir(follow_symlinks=False):
+                    subfolders.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(entry.name)
+        pending.extend(sorted(subfolders, reverse=True))
+        yield folder, files
 
 
 def scan_clips(fmt: DatasetFormat, root: Path, *, max_frames: int,
@@ -12,13 +31,7 @@ def scan_clips(fmt: DatasetFormat, root: Path, *, max_frames: int,
     """Every folder whose files match the format's frame pattern and whose path names a clip."""
     root = Path(root)
     clips: dict[tuple[str, str], ClipSource] = {}
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        here = Path(folder)
-        for name in dirs + files:
-            if (here / name).is_symlink():
-                raise DatasetError(f"The dataset holds a link ({(here / name).relative_to(root)}); links are "
-                                   "refused because they can point outside the dataset.")
-        dirs.sort()
+    for here, files in _walk(root):
         frames = []
         for name in files:
             number = fmt.frame_number(name)

@@ -52,7 +52,7 @@ def subject_code_for(fmt: DatasetFormat, subject: str) -> str:
 def frame_limits() -> FrameLimits:
     ingest = settings.MESTUDIO_INGEST
     return FrameLimits(max_width=ingest["MAX_WIDTH"], max_height=ingest["MAX_HEIGHT"],
-                       max_file_bytes=settings.MESTUDIO_IMPORT.get("MAX_FRAME_BYTES", 64 * 2**20),
+                       max_file_bytes=settings.MESTUDIO_IMPORT["MAX_FRAME_BYTES"],
                        jpeg_quality=ingest["JPEG_QUALITY"])
 
 

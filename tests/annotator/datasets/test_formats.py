@@ -80,3 +80,31 @@ def test_samm_long_videos_keep_4_and_5_digit_frame_numbers(dataset_project, tmp_
     dataset_import(project=dataset_project, format="samm_lv", root=fixtures.samm_lv(tmp_path / "lv"), align=False)
     numbers = dict(Clip.objects.filter(project=dataset_project).values_list("name", "frame_numbers"))
     assert numbers == {"006_1": list(range(1, 11)), "007_2": list(range(1, 11))}
+
+
+@pytest.mark.django_db
+def test_smic_e_clip_relative_files_are_shifted_by_first_f_and_the_row_says_so(dataset_project, tmp_path):
+    root = tmp_path / "smic_e"
+    fixtures.frames(root / "s01" / "s01_ne_01", [f"image{n:06d}.bmp" for n in range(1, 11)], maker=fixtures.bmp)
+    fixtures.workbook(root / "SMIC-HS-E_annotation.xlsx", {"Sheet1": [
+        ["Subject", "Filename", "OnsetF", "OffsetF", "FirstF", "Emotion"],
+        [1, "s01_ne_01", 1002, 1007, 1000, "negative"],
+    ]})
+    report = dataset_import(project=dataset_project, format="smic_e", root=root, align=False)
+    event = CodingEvent.objects.get()
+    assert (event.onset, event.offset) == (2, 7)  # absolute 1002 is the file image000003, frame id 2
+    assert "shifted by -999" in report["rows"][0]["source"]
+
+
+@pytest.mark.django_db
+def test_casme_sq_rows_whose_video_is_not_in_the_naming_rules_are_skipped_with_the_reason(dataset_project, tmp_path):
+    root = fixtures.casme_sq(tmp_path / "cas")
+    fixtures.workbook(root / "CAS(ME)^2code_final.xlsx", {
+        "CASFEcode_final": [[1, "happy3_1", 2, 4, 6, "12", "happiness", "micro-expression", "happy"]],
+        "naming rule1": [["name", "s15", 1]],
+        "naming rule2": [["0401", "anger1"]],
+    })
+    report = dataset_import(project=dataset_project, format="casme_sq", root=root, align=False)
+    row = report["rows"][0]
+    assert row["outcome"] == "skipped" and "video 'happy3' is not in the sheet 'naming rule2'" in row["reasons"]
+    assert not CodingEvent.objects.exists()

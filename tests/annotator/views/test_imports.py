@@ -94,3 +94,14 @@ def test_the_workspace_hands_the_dataset_frame_numbers_to_the_viewer(project, le
     assert page.status_code == 200
     assert page.context["config"]["frameNumbers"] == list(range(46, 54))
     assert "CASME II frames 46–53" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_job_checks_the_picked_folder_again_when_it_runs(project, lead, tmp_path, settings):
+    root = tmp_path / "datasets"
+    fixtures.casme2(root / "casme2")
+    settings.MESTUDIO_IMPORT_ROOTS = [str(root)]
+    client_for(lead).post(f"/projects/{project.pk}/import/", {"format": "casme2", "folder": "0:casme2"})
+    settings.MESTUDIO_IMPORT_ROOTS = []  # the administrator removed the root in between
+    job = dataset_import_job(job_id=Job.objects.get().pk)
+    assert job.status == Job.Status.FAILED and not Clip.objects.exists()
