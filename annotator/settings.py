@@ -145,6 +145,11 @@ MESTUDIO_INGEST = {
     "MAX_WIDTH": int(os.environ.get("MESTUDIO_MAX_WIDTH", 4096)),
     "MAX_HEIGHT": int(os.environ.get("MESTUDIO_MAX_HEIGHT", 4096)),
     "MAX_FRAMES": int(os.environ.get("MESTUDIO_MAX_FRAMES", 200_000)),
+    # Decoded pixels (width x height x frames): a tiny upload must not turn into hours of work and gigabytes.
+    "MAX_CLIP_PIXELS": int(os.environ.get("MESTUDIO_MAX_CLIP_PIXELS", 20_000_000_000)),
+    "MAX_PROJECT_PIXELS": int(os.environ.get("MESTUDIO_MAX_PROJECT_PIXELS", 500_000_000_000)),
+    # Upload requests per user (API and upload form together), in DRF's rate syntax.
+    "UPLOAD_RATE": os.environ.get("MESTUDIO_UPLOAD_RATE", "60/hour"),
     "JPEG_QUALITY": int(os.environ.get("MESTUDIO_JPEG_QUALITY", 95)),
     "FACE_SIZE": int(os.environ.get("MESTUDIO_FACE_SIZE", 256)),
     "ALIGN_FACES": env_bool("MESTUDIO_ALIGN_FACES", True),

@@ -43,6 +43,14 @@ def sample_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def fresh_throttle_history():
+    """DRF throttles count in the default cache, which outlives a test; user ids repeat across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

@@ -42,7 +42,7 @@ class ClipSerializer(serializers.ModelSerializer):
     class Meta:
         model = Clip
         fields = ["id", "project", "subject", "name", "source_kind", "fps", "frame_count", "container_frame_count",
-                  "frame_count_mismatch", "width", "height", "codec", "checksum", "status", "error",
+                  "frame_count_mismatch", "truncated", "width", "height", "codec", "checksum", "status", "error",
                   "face_status", "face_method", "face_frame_count", "ingest_generation", "created_at"]
 
 

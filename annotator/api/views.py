@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotator.api import serializers as s
+from annotator.api.upload_throttle import UploadRateThrottle
 from annotator.permissions import can_code, can_manage
 from annotator.selectors.access import (
     clip_for_user, event_for_user, event_history_for_user, events_visible, job_for_user, project_for_user,
@@ -59,6 +60,9 @@ class SubjectListApi(APIView):
 
 class ClipListApi(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_throttles(self):
+        return [UploadRateThrottle()] if self.request.method == "POST" else super().get_throttles()
 
     @extend_schema(responses=s.ClipSerializer(many=True))
     def get(self, request, project_id: int):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from annotator.media.framestore import FrameStore
 from annotator.media.pipeline import decode_to_store, write_face_crops
-from annotator.media.sources import Limits
+from annotator.media.sources import Limits, open_video_container, source_kind
 
 
 @contextlib.contextmanager
@@ -48,11 +48,10 @@ def raw_decode(path: Path, *, shared_reformatter: bool = False) -> tuple[int, fl
     anew for every frame); True converts through one VideoReformatter, as VideoSource does: the fastest
     decode to bgr24 we know, hence the stricter baseline.
     """
-    import av
     from av.video.reformatter import VideoReformatter
 
     start, cpu_start = time.perf_counter(), time.process_time()
-    container = av.open(str(path), metadata_errors="ignore")
+    container = open_video_container(path)
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -71,8 +70,8 @@ def raw_decode(path: Path, *, shared_reformatter: bool = False) -> tuple[int, fl
 
 def ingest(path: Path, store: FrameStore, *, limits: Limits, jpeg_quality: int) -> tuple[int, float, float]:
     start, cpu_start = time.perf_counter(), time.process_time()
-    result = decode_to_store(path, store, limits=limits, jpeg_quality=jpeg_quality, detect_landmarks=False,
-                             progress=_quiet)
+    result = decode_to_store(path, store, kind=source_kind(path), limits=limits, jpeg_quality=jpeg_quality,
+                             detect_landmarks=False, progress=_quiet)
     return result.frame_count, time.perf_counter() - start, time.process_time() - cpu_start
 
 
@@ -103,9 +102,7 @@ class Throughput:
 
 
 def probe(path: Path) -> tuple[str, int, int]:
-    import av
-
-    with av.open(str(path), metadata_errors="ignore") as container:
+    with open_video_container(path) as container:
         ctx = container.streams.video[0].codec_context
         return ctx.name, int(ctx.width), int(ctx.height)
 
@@ -160,11 +157,11 @@ def aligned(path: Path, work_dir: Path, *, limits: Limits, jpeg_quality: int, fa
     for _ in range(repeats):
         with native_stderr_captured():
             start = time.perf_counter()
-            decoded = decode_to_store(path, store, limits=limits, jpeg_quality=jpeg_quality, detect_landmarks=True,
-                                      progress=_quiet)
+            decoded = decode_to_store(path, store, kind=source_kind(path), limits=limits, jpeg_quality=jpeg_quality,
+                                      detect_landmarks=True, progress=_quiet)
             middle = time.perf_counter()
-            faces = write_face_crops(path, store, decoded, face_size=face_size, jpeg_quality=jpeg_quality,
-                                     progress=_quiet)
+            faces = write_face_crops(path, store, decoded, limits=limits, face_size=face_size,
+                                     jpeg_quality=jpeg_quality, progress=_quiet)
             end = time.perf_counter()
         n = decoded.frame_count
         runs.append(n / (end - start))

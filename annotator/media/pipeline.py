@@ -12,7 +12,7 @@ import numpy as np
 from annotator.media import faces
 from annotator.media.errors import IngestError
 from annotator.media.framestore import FrameStore
-from annotator.media.sources import Limits, SourceInfo, check_limits, open_source
+from annotator.media.sources import Limits, SourceInfo, check_pixels, check_resolution, open_source
 
 Progress = Callable[[float, str], None]
 
@@ -22,6 +22,7 @@ class DecodeResult:
     info: SourceInfo
     frame_count: int
     landmarks: np.ndarray | None = None
+    truncated: bool = False  # the file ended early: the frames that decoded are kept
 
 
 @dataclass
@@ -66,24 +67,26 @@ class JpegWriter:
 
 
 def decode_to_store(
-    source_path: Path, store: FrameStore, *, limits: Limits, jpeg_quality: int,
+    source_path: Path, store: FrameStore, *, kind: str, limits: Limits, jpeg_quality: int,
     detect_landmarks: bool, progress: Progress,
 ) -> DecodeResult:
-    source = open_source(source_path)
+    # Refuses by the header alone (format, resolution, declared frames and pixels): nothing decoded yet.
+    source = open_source(source_path, kind=kind, limits=limits)
     detector = faces.LandmarkDetector() if detect_landmarks else None
     writer = JpegWriter(jpeg_quality)
     landmarks: list[np.ndarray | None] = []
     try:
         info = source.info()
-        check_limits(info, limits)
         store.reset()
         expected = info.container_frame_count or 0
-        count = 0
+        count = pixels = 0
         for frame_id, image in source.frames():
             if frame_id >= limits.max_frames:
                 raise IngestError(f"The clip has more than {limits.max_frames} frames, this server's limit.")
-            if frame_id == 0:
-                check_limits(SourceInfo(info.kind, info.fps, None, image.shape[1], image.shape[0], info.codec), limits)
+            # Headers may lie or say nothing (MPEG-TS, Matroska): the decoded frames are counted too.
+            check_resolution(image.shape[1], image.shape[0], limits)
+            pixels += image.shape[0] * image.shape[1]
+            check_pixels(pixels, limits)
             writer.submit(store.frame_path(frame_id), image)
             if detector is not None:
                 landmarks.append(detector.detect(image))
@@ -103,7 +106,7 @@ def decode_to_store(
         for frame_id, points in enumerate(landmarks):
             if points is not None:
                 stacked[frame_id] = points
-    return DecodeResult(info=info, frame_count=count, landmarks=stacked)
+    return DecodeResult(info=info, frame_count=count, landmarks=stacked, truncated=source.truncated)
 
 
 def landmarks_from_store(store: FrameStore, frame_count: int, *, progress: Progress) -> DecodeResult:
@@ -142,8 +145,8 @@ def find_alignment(store: FrameStore, decoded: DecodeResult, *, face_size: int) 
 
 
 def write_face_crops(
-    source_path: Path, store: FrameStore, decoded: DecodeResult, *, face_size: int, jpeg_quality: int,
-    progress: Progress,
+    source_path: Path, store: FrameStore, decoded: DecodeResult, *, limits: Limits, face_size: int,
+    jpeg_quality: int, progress: Progress,
 ) -> FaceResult:
     if decoded.landmarks is not None:
         np.save(store.landmarks_path, decoded.landmarks)
@@ -151,7 +154,7 @@ def write_face_crops(
     if alignment is None:
         return FaceResult(status="no_face")
     store.reset_faces()
-    source = open_source(source_path)
+    source = open_source(source_path, kind=decoded.info.kind, limits=limits)
     writer = JpegWriter(jpeg_quality)
     try:
         for frame_id, image in source.frames():

@@ -53,6 +53,9 @@ class Clip(models.Model):
     fps = models.FloatField(null=True, blank=True)
     frame_count = models.PositiveIntegerField(default=0, help_text="Frames actually decoded; ids are 0..n-1.")
     container_frame_count = models.PositiveIntegerField(null=True, blank=True)
+    truncated = models.BooleanField(
+        default=False, help_text="The file ended early (cut or damaged): only the frames before the damage were kept.",
+    )
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     codec = models.CharField(max_length=32, blank=True)
@@ -76,6 +79,14 @@ class Clip(models.Model):
     @property
     def frame_count_mismatch(self) -> bool:
         return self.container_frame_count is not None and self.container_frame_count != self.frame_count
+
+    @property
+    def truncation_note(self) -> str:
+        """What a coder must know about a truncated clip, or ""."""
+        if not self.truncated:
+            return ""
+        declared = f" of {self.container_frame_count}" if self.container_frame_count else ""
+        return f"This clip was truncated: {self.frame_count}{declared} frames could be decoded."
 
     def dataset_frame_number(self, frame_id: int) -> int:
         """The dataset's number for a frame id (the frame id itself when the clip has no dataset numbering)."""

@@ -18,3 +18,11 @@ def latest_jobs_by_clip(clips) -> dict[int, Job]:
 def any_clip_in_progress(clips) -> bool:
     return any(clip.status in {Clip.Status.PENDING, Clip.Status.PROCESSING} or clip.face_status == Clip.FaceStatus.PENDING
                and clip.status == Clip.Status.READY for clip in clips)
+
+
+def project_decoded_pixels(project, *, excluding_clip_id: int | None = None) -> int:
+    """Pixels (width x height x frames) the project's ready clips hold, the measure its ingest budget counts."""
+    from django.db.models import F, Sum
+
+    clips = Clip.objects.filter(project=project, status=Clip.Status.READY).exclude(pk=excluding_clip_id)
+    return clips.aggregate(total=Sum(F("width") * F("height") * F("frame_count")))["total"] or 0

@@ -62,7 +62,7 @@ def clip_import_path(
                     handle.close()
         else:
             with open(path, "rb") as reader:
-                clip.checksum = store_file(clip_id=clip.pk, kind=kind, name=path.name, reader=reader)
+                clip.checksum = store_file(clip_id=clip.pk, kind=kind, reader=reader)
     except IngestError as exc:
         return _fail(clip, str(exc))
     except OSError as exc:
@@ -103,7 +103,7 @@ def clip_create_from_uploads(
         clip = _new_clip(project=project, subject=subject, name=upload.name, kind=kind)
         if fps:
             clip.fps = fps
-        clip.checksum = store_file(clip_id=clip.pk, kind=kind, name=upload.name, reader=upload)
+        clip.checksum = store_file(clip_id=clip.pk, kind=kind, reader=upload)
         clip.save(update_fields=["checksum", "fps"])
         _queue_ingest(clip=clip, created_by=created_by, align=None)
         clips.append(clip)

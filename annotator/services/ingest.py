@@ -1,6 +1,7 @@
 """Ingest: turn a stored source (video, frame folder, still) into integer-addressed frames."""
 
 import logging
+from dataclasses import replace
 
 from django.conf import settings
 
@@ -9,15 +10,32 @@ from annotator.media.framestore import FrameStore
 from annotator.media.pipeline import DecodeResult, decode_to_store, landmarks_from_store, write_face_crops
 from annotator.media.sources import Limits
 from annotator.models import Clip, Job
+from annotator.selectors.clips import project_decoded_pixels
 from annotator.services.jobs import ProgressReporter, job_log, job_run
 from annotator.services.storage import clip_source_path
 
 logger = logging.getLogger(__name__)
 
 
-def ingest_limits() -> Limits:
+def server_limits() -> Limits:
     config = settings.MESTUDIO_INGEST
-    return Limits(max_width=config["MAX_WIDTH"], max_height=config["MAX_HEIGHT"], max_frames=config["MAX_FRAMES"])
+    return Limits(
+        max_width=config["MAX_WIDTH"], max_height=config["MAX_HEIGHT"], max_frames=config["MAX_FRAMES"],
+        max_pixels=config["MAX_CLIP_PIXELS"],
+    )
+
+
+def ingest_limits(clip: Clip) -> Limits:
+    """The server's limits, with the clip's pixel budget: its own cap or what its project has left, if less."""
+    limits = server_limits()
+    project_budget = settings.MESTUDIO_INGEST["MAX_PROJECT_PIXELS"]
+    project_left = project_budget - project_decoded_pixels(clip.project, excluding_clip_id=clip.pk)
+    if project_left >= limits.max_pixels:
+        return limits
+    return replace(limits, max_pixels=max(project_left, 0), pixel_budget=(
+        f"what is left of this project's budget of {project_budget:,} pixels; "
+        "an administrator can raise MESTUDIO_MAX_PROJECT_PIXELS"
+    ))
 
 
 def clip_ingest_job(*, job_id: int) -> Job | None:
@@ -27,19 +45,21 @@ def clip_ingest_job(*, job_id: int) -> Job | None:
 def _ingest(job: Job, progress: ProgressReporter) -> None:
     clip = Clip.objects.get(pk=job.clip_id)
     align = bool(job.params.get("align", settings.MESTUDIO_INGEST["ALIGN_FACES"]))
+    limits = ingest_limits(clip)
     if clip.frame_numbers is not None:
         # A dataset import stored the frames themselves (JPEG byte for byte): decoding would re-encode
         # them, so only landmarks and aligned faces are computed from the stored frames.
         if align:
             decoded = landmarks_from_store(FrameStore(settings.MEDIA_ROOT, clip.pk), clip.frame_count,
                                            progress=progress.section(0.0, 0.6))
-            clip_align_faces(clip=clip, job=job, decoded=decoded, progress=progress.section(0.6, 0.4))
+            clip_align_faces(clip=clip, job=job, decoded=decoded, limits=limits, progress=progress.section(0.6, 0.4))
         else:
             Clip.objects.filter(pk=clip.pk).update(face_status=Clip.FaceStatus.SKIPPED)
         return
-    decoded = clip_decode(clip=clip, job=job, align=align, progress=progress.section(0.0, 0.6 if align else 1.0))
+    decoded = clip_decode(clip=clip, job=job, align=align, limits=limits,
+                          progress=progress.section(0.0, 0.6 if align else 1.0))
     if align:
-        clip_align_faces(clip=clip, job=job, decoded=decoded, progress=progress.section(0.6, 0.4))
+        clip_align_faces(clip=clip, job=job, decoded=decoded, limits=limits, progress=progress.section(0.6, 0.4))
     else:
         Clip.objects.filter(pk=clip.pk).update(face_status=Clip.FaceStatus.SKIPPED)
 
@@ -51,17 +71,18 @@ def _mark_failed(clip: Clip, message: str) -> None:
     FrameStore(settings.MEDIA_ROOT, clip.pk).reset()
 
 
-def clip_decode(*, clip: Clip, job: Job, align: bool, progress: ProgressReporter) -> DecodeResult:
+def clip_decode(*, clip: Clip, job: Job, align: bool, limits: Limits, progress: ProgressReporter) -> DecodeResult:
     store = FrameStore(settings.MEDIA_ROOT, clip.pk)
     clip.status = Clip.Status.PROCESSING
     clip.error = ""
     clip.ingest_generation += 1  # frame URLs of the previous ingest stop being answered
-    clip.save(update_fields=["status", "error", "ingest_generation"])
+    clip.truncated = False
+    clip.save(update_fields=["status", "error", "ingest_generation", "truncated"])
     config = settings.MESTUDIO_INGEST
     try:
         decoded = decode_to_store(
-            clip_source_path(clip), store, limits=ingest_limits(), jpeg_quality=config["JPEG_QUALITY"],
-            detect_landmarks=align, progress=progress,
+            clip_source_path(clip), store, kind=clip.source_kind, limits=limits,
+            jpeg_quality=config["JPEG_QUALITY"], detect_landmarks=align, progress=progress,
         )
     except IngestError as exc:
         _mark_failed(clip, str(exc))
@@ -75,10 +96,14 @@ def clip_decode(*, clip: Clip, job: Job, align: bool, progress: ProgressReporter
     clip.frame_count = decoded.frame_count
     clip.container_frame_count = info.container_frame_count
     clip.width, clip.height, clip.codec = info.width, info.height, info.codec
+    clip.truncated = decoded.truncated
     clip.status = Clip.Status.READY
-    clip.save(update_fields=["fps", "frame_count", "container_frame_count", "width", "height", "codec", "status"])
+    clip.save(update_fields=["fps", "frame_count", "container_frame_count", "width", "height", "codec", "truncated",
+                             "status"])
     store.write_meta({"frame_count": clip.frame_count, "fps": clip.fps, "width": clip.width, "height": clip.height})
-    if clip.frame_count_mismatch:
+    if clip.truncated:
+        job_log(job=job, line=clip.truncation_note)
+    elif clip.frame_count_mismatch:
         job_log(job=job, line=(
             f"container says {clip.container_frame_count} frames, decoder gave {clip.frame_count}: "
             "the decoded count is used"
@@ -87,12 +112,14 @@ def clip_decode(*, clip: Clip, job: Job, align: bool, progress: ProgressReporter
     return decoded
 
 
-def clip_align_faces(*, clip: Clip, job: Job, decoded: DecodeResult, progress: ProgressReporter) -> None:
+def clip_align_faces(
+    *, clip: Clip, job: Job, decoded: DecodeResult, limits: Limits, progress: ProgressReporter,
+) -> None:
     store = FrameStore(settings.MEDIA_ROOT, clip.pk)
     config = settings.MESTUDIO_INGEST
     try:
         result = write_face_crops(
-            clip_source_path(clip), store, decoded, face_size=config["FACE_SIZE"],
+            clip_source_path(clip), store, decoded, limits=limits, face_size=config["FACE_SIZE"],
             jpeg_quality=config["JPEG_QUALITY"], progress=progress,
         )
     except Exception as exc:  # frames are already usable; a failed alignment must not take them away

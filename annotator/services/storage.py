@@ -1,7 +1,6 @@
 """Copies sources into the clip's own folder under names built from integers, never from user input."""
 
 import hashlib
-import re
 import shutil
 import unicodedata
 from collections.abc import Iterable
@@ -11,15 +10,21 @@ from typing import BinaryIO
 from django.conf import settings
 
 from annotator.media.framestore import FrameStore
-from annotator.media.sources import natural_key
+from annotator.media.errors import IngestError
+from annotator.media.sources import IMAGE_EXTENSIONS, natural_key
 
-SAFE_EXTENSION = re.compile(r"^\.[a-z0-9]{1,5}$")
 CHUNK = 1 << 20
+# A stored source's name is the server's choice: the uploader's extension could make FFmpeg pick a playlist
+# demuxer (.m3u8) or make any other reader guess; content decides, through the allow-lists in media.sources.
+SOURCE_EXTENSION = ".src"
 
 
-def safe_extension(name: str) -> str:
+def frame_extension(name: str) -> str:
+    """A frame folder's files keep one of the image extensions the folder reader lists, and no other."""
     suffix = Path(name.replace("\\", "/")).suffix.lower()
-    return suffix if SAFE_EXTENSION.match(suffix) else ""
+    if suffix not in IMAGE_EXTENSIONS:
+        raise IngestError(f"A frame folder takes only .jpg, .png or .bmp files, not {display_name(name)!r}.")
+    return suffix
 
 
 def display_name(name: str) -> str:
@@ -36,11 +41,11 @@ def _copy_stream(reader: BinaryIO, target: Path, digest) -> None:
             out.write(chunk)
 
 
-def store_file(*, clip_id: int, kind: str, name: str, reader: BinaryIO) -> str:
+def store_file(*, clip_id: int, kind: str, reader: BinaryIO) -> str:
     store = FrameStore(settings.MEDIA_ROOT, clip_id)
     store.source_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
-    _copy_stream(reader, store.source_dir / f"{kind}{safe_extension(name)}", digest)
+    _copy_stream(reader, store.source_dir / f"{kind}{SOURCE_EXTENSION}", digest)
     return digest.hexdigest()
 
 
@@ -50,7 +55,7 @@ def store_frame_files(*, clip_id: int, items: Iterable[tuple[str, BinaryIO]]) ->
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     for index, (name, reader) in enumerate(sorted(items, key=lambda item: natural_key(display_name(item[0])))):
-        _copy_stream(reader, folder / f"{index:06d}{safe_extension(name)}", digest)
+        _copy_stream(reader, folder / f"{index:06d}{frame_extension(name)}", digest)
     return digest.hexdigest()
 
 

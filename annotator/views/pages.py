@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotator.api.serializers import ClipSerializer, EventSerializer
+from annotator.api.upload_throttle import upload_refusal
 from annotator.facs import AU_NAMES, INTENSITIES
 from annotator.forms import MemberForm, SubjectForm, UploadForm
 from annotator.models import Clip, Membership
@@ -54,6 +55,12 @@ def clip_upload(request, project_id: int):
         raise PermissionDenied("Your role in this project does not allow uploads.")
     form = UploadForm(request.POST, request.FILES)
     message = ""
+    refusal = upload_refusal(request)
+    if refusal:
+        form.full_clean()
+        form.add_error(None, refusal)
+        context = _clip_table_context(project) | {"upload_form": form, "upload_message": ""}
+        return render(request, "annotator/_upload_result.html", context, status=429)
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -169,32 +169,35 @@ def _template(subject: str, source: str, image: np.ndarray, landmarks: np.ndarra
 
 def _video_faces(path: Path, detector: _StaticFaceFinder, frames_per_video: int):
     """Up to `frames_per_video` (frame index, frame, landmarks), most neutral-looking first, well apart."""
-    import cv2
+    from annotator.media.errors import IngestError
+    from annotator.media.sources import open_video_container
 
-    capture = cv2.VideoCapture(str(path))
     try:
-        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        container = open_video_container(path)  # the annotator's allow-listed opener: no playlists, no URLs
+    except IngestError:
+        return []
+    candidates = []
+    with container:
+        if not container.streams.video:
+            return []
+        stream = container.streams.video[0]
+        count = int(stream.frames)
         if count <= 0:
             return []
-        wanted = sorted({int(round(f * (count - 1))) for f in np.linspace(0.1, 0.9, 9)})
-        candidates = []
-        index = -1
-        for target in wanted:  # decode forwards: seeking is slower than grabbing these short videos
-            while index < target:
-                if not capture.grab():
-                    break
-                index += 1
-            if index != target:
-                break
-            ok, frame = capture.retrieve()
-            if not ok:
+        wanted = iter(sorted({int(round(f * (count - 1))) for f in np.linspace(0.1, 0.9, 9)}))
+        target = next(wanted)
+        # Decode forwards: seeking is slower than decoding these short videos.
+        for index, decoded in enumerate(container.decode(stream)):
+            if index < target:
                 continue
+            frame = decoded.to_ndarray(format="bgr24")
             faces = detector.find(frame)
             if faces:  # the largest face of the frame
                 landmarks = max(faces, key=_eye_distance)
                 candidates.append((_neutral_score(frame, landmarks), index, frame, landmarks))
-    finally:
-        capture.release()
+            target = next(wanted, None)
+            if target is None:
+                break
     chosen = []
     for score, index, frame, landmarks in sorted(candidates, key=lambda c: (c[0], c[1])):
         if chosen and score > MAX_NEUTRAL_SCORE:

@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from annotator.bench import ingest as ingest_bench
 from annotator.bench import latency
 from annotator.media.sources import VIDEO_EXTENSIONS
-from annotator.services.ingest import ingest_limits
+from annotator.services.ingest import server_limits
 
 WARM_P95_TARGET_MS = 5.0
 RATIO_TARGET = 0.5
@@ -207,7 +207,7 @@ class Command(BaseCommand):
     # ---- 2. ingest --------------------------------------------------------------------------------------
 
     def _ingest(self, samples: Path, videos: list[str], align_video: str, work: Path, repeats: int) -> bool:
-        limits = ingest_limits()
+        limits = server_limits()
         quality = settings.MESTUDIO_INGEST["JPEG_QUALITY"]
         results = []
         for name in videos:

@@ -27,10 +27,15 @@ METHODS = ("dis", "farneback", "tvl1")
 
 
 def decode(path: Path, count: int) -> tuple[list[np.ndarray], float]:
-    import av
+    from annotator.media.errors import IngestError
+    from annotator.media.sources import open_video_container
 
     frames = []
-    with av.open(str(path)) as container:
+    try:
+        container = open_video_container(path)
+    except IngestError as exc:
+        raise CommandError(f"{path.name}: {exc}") from exc
+    with container:
         stream = container.streams.video[0]
         fps = float(stream.average_rate or 30)
         for frame in container.decode(stream):

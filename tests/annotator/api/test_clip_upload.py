@@ -125,7 +125,7 @@ def test_hostile_file_names_are_stored_under_integer_names_inside_media_root(
         relative = path.relative_to(nested_media_root).as_posix()
         assert STORED.match(relative), relative
         assert relative.startswith(f"clips/{clip.pk}/")
-    assert (nested_media_root / "clips" / str(clip.pk) / "source" / "video.mp4").read_bytes() == video_bytes
+    assert (nested_media_root / "clips" / str(clip.pk) / "source" / "video.src").read_bytes() == video_bytes
 
 
 @pytest.mark.django_db
@@ -170,11 +170,11 @@ def test_a_raw_newline_that_breaks_the_part_header_is_not_a_500(coder_api, proje
 
 
 @pytest.mark.django_db
-def test_an_unsafe_extension_is_dropped_and_the_content_still_decides(coder_api, project, video_bytes):
+def test_the_stored_name_is_the_servers_and_the_content_decides(coder_api, project, video_bytes):
     response = post_raw(coder_api, project, {"subject": "S01"}, [(b'filename="clip.mp4;rm -rf ~"', video_bytes)])
     assert response.status_code == 202, response.content
     clip = Clip.objects.get(pk=response.json()[0]["id"])
-    assert clip_source_path(clip).name == "video"
+    assert clip_source_path(clip).name == "video.src"
     ingest_now(clip)
     assert clip.status == Clip.Status.READY, clip.error
     assert clip.frame_count == 72
@@ -187,7 +187,7 @@ def test_long_names_are_cut_for_display(coder_api, project, video_bytes):
     assert response.status_code == 202, response.content
     clip = Clip.objects.get(pk=response.json()[0]["id"])
     assert len(clip.name) == 200
-    assert clip_source_path(clip).name == "video.mp4"
+    assert clip_source_path(clip).name == "video.src"
 
 
 def solid_image(value: int, ext: str) -> bytes:

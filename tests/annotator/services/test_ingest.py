@@ -102,24 +102,52 @@ def test_an_empty_file_fails(tmp_path, import_clip, coder_api, bystander):
 
 
 @pytest.mark.django_db
-def test_a_truncated_video_is_handled(tmp_path, sample_dir, import_clip, coder_api, bystander):
+@pytest.mark.parametrize(("fraction", "decoded"), [
+    pytest.param(0.3, 137, id="decode-error-mid-stream"),  # FFmpeg reports invalid data after frame 137
+    pytest.param(0.6, 288, id="quiet-end-of-file"),  # the file just ends: 288 of the 472 indexed packets
+])
+def test_a_truncated_video_keeps_its_frames_and_says_so(fraction, decoded, tmp_path, sample_dir, import_clip,
+                                                        coder_api, bystander):
     data = (sample_dir / "WolfgangLanger_Pexels.mp4").read_bytes()
     path = tmp_path / "cut.mp4"
-    path.write_bytes(data[: int(len(data) * 0.3)])
+    path.write_bytes(data[: int(len(data) * fraction)])
     clip = import_clip(path)
     clip.refresh_from_db()
-    if clip.status == Clip.Status.FAILED:
-        # What the pipeline does today: FFmpeg reports invalid data mid-stream and the clip fails.
-        assert_failed_cleanly(clip, coder_api, expected="looks truncated or damaged")
-        assert "Decoding stopped at frame" in clip.error
-    else:
-        # The acceptable alternative: keep the frames that decoded, and say the header promised more.
-        assert clip.status == Clip.Status.READY
-        assert 0 < clip.frame_count < 472
-        assert clip.container_frame_count == 472
-        assert coder_api.get(f"/api/clips/{clip.pk}/").json()["frame_count_mismatch"] is True
-        assert coder_api.get(f"/api/clips/{clip.pk}/frames/{clip.frame_count - 1}.jpg").status_code == 200
-        assert coder_api.get(f"/api/clips/{clip.pk}/frames/{clip.frame_count}.jpg").status_code == 404
+    assert (clip.status, clip.error) == (Clip.Status.READY, "")
+    assert (clip.frame_count, clip.container_frame_count, clip.truncated) == (decoded, 472, True)
+    note = f"This clip was truncated: {decoded} of 472 frames could be decoded."
+    assert clip.truncation_note == note
+    body = coder_api.get(f"/api/clips/{clip.pk}/").json()
+    assert (body["truncated"], body["frame_count_mismatch"]) == (True, True)
+    assert coder_api.get(f"/api/clips/{clip.pk}/frames/{decoded - 1}.jpg").status_code == 200
+    assert coder_api.get(f"/api/clips/{clip.pk}/frames/{decoded}.jpg").status_code == 404
+    assert note in Job.objects.get(clip=clip).log
+
+    workspace = html.unescape(coder_api.get(f"/clips/{clip.pk}/").content.decode())
+    assert f'id="truncation-note" role="note">{note}</span>' in workspace
+    clip_list = html.unescape(coder_api.get(f"/projects/{clip.project_id}/").content.decode())
+    row = clip_list[clip_list.index(f'data-clip="{clip.pk}"'):]
+    row = row[: row.index("</tr>")]
+    assert f'title="{note}">truncated: container says 472</span>' in row
+    bystander()
+
+
+@pytest.mark.django_db
+def test_a_header_that_overcounts_is_not_called_truncated(sample_dir, import_clip, coder_api):
+    """no_face.mp4 holds all 98 packets its index declares, of which the decoder makes 95 frames."""
+    clip = import_clip(sample_dir / "no_face.mp4")
+    assert (clip.status, clip.frame_count, clip.container_frame_count) == (Clip.Status.READY, 95, 98)
+    assert (clip.truncated, clip.truncation_note) == (False, "")
+    assert "truncation-note" not in coder_api.get(f"/clips/{clip.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_file_damaged_before_its_first_frame_still_fails(tmp_path, sample_dir, import_clip, coder_api, bystander):
+    data = (sample_dir / "single_face.mp4").read_bytes()  # its index is at the end: cut, nothing is decodable
+    path = tmp_path / "cut.mp4"
+    path.write_bytes(data[: len(data) // 2])
+    clip = import_clip(path)
+    assert_failed_cleanly(clip, coder_api, expected="not a video FFmpeg can read")
     bystander()
 
 
