@@ -109,9 +109,9 @@ def decode_to_store(
     return DecodeResult(info=info, frame_count=count, landmarks=stacked, truncated=source.truncated)
 
 
-def landmarks_from_store(store: FrameStore, frame_count: int, *, progress: Progress) -> DecodeResult:
+def landmarks_from_store(store: FrameStore, frame_count: int, *, limits: Limits, progress: Progress) -> DecodeResult:
     """Landmarks of frames already in the store (a dataset's own JPEGs), read and never rewritten."""
-    source = open_source(store.frames_dir)
+    source = open_source(store.frames_dir, kind="frames", limits=limits)
     detector = faces.LandmarkDetector()
     stacked = np.full((frame_count, faces.N_LANDMARKS, 2), np.nan, dtype=np.float32)
     try:

@@ -50,7 +50,7 @@ def _ingest(job: Job, progress: ProgressReporter) -> None:
         # A dataset import stored the frames themselves (JPEG byte for byte): decoding would re-encode
         # them, so only landmarks and aligned faces are computed from the stored frames.
         if align:
-            decoded = landmarks_from_store(FrameStore(settings.MEDIA_ROOT, clip.pk), clip.frame_count,
+            decoded = landmarks_from_store(FrameStore(settings.MEDIA_ROOT, clip.pk), clip.frame_count, limits=limits,
                                            progress=progress.section(0.0, 0.6))
             clip_align_faces(clip=clip, job=job, decoded=decoded, limits=limits, progress=progress.section(0.6, 0.4))
         else:
