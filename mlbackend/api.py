@@ -9,7 +9,6 @@ from rest_framework.views import APIView
 from annotator.api.serializers import EventSerializer, JobSerializer
 from annotator.models import Job
 from annotator.jobkinds import INGEST
-from annotator.permissions import can_code, can_manage
 from annotator.selectors.access import clip_for_user, job_for_user, jobs_for_user, project_for_user
 from annotator.services.jobs import JobNotRetryable, job_cancel, job_retry
 from mlbackend.models import EvaluationReport, ModelVersion, Prediction
