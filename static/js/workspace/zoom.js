@@ -73,8 +73,9 @@ function sharpCanvas(plot) {
   const { clientWidth: width, clientHeight: height } = plot;
   if (!width || !height) return null;
   const ratio = devicePixelRatio || 1;
-  plot.width = Math.round(width * ratio);
-  plot.height = Math.round(height * ratio);
+  // Resizing a canvas reallocates it even to the same size: the minimap is redrawn on every step.
+  if (plot.width !== Math.round(width * ratio)) plot.width = Math.round(width * ratio);
+  if (plot.height !== Math.round(height * ratio)) plot.height = Math.round(height * ratio);
   const g = plot.getContext("2d");
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   g.clearRect(0, 0, width, height);
