@@ -18,8 +18,9 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the pinned dependencies (PyTorch, OpenCV, MediaPipe...): a few minutes the first time."
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on -e ".[test]"
 	@touch $@
 
 sample-data: $(SAMPLES)/single_face.mp4
@@ -68,3 +69,4 @@ bench: install sample-data var/secret_key
 	$(PY) manage.py bench_spotting
 	$(PY) manage.py bench_loso
 	$(PY) manage.py bench_import
+	MESTUDIO_SAMPLE_DIR=$(SAMPLES) $(PY) manage.py bench_browser

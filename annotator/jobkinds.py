@@ -24,6 +24,7 @@ class JobKind:
     # Who starts (and so may retry) a job of this kind: "lead", or "coder" for per-clip assists any coding
     # member asks for. Lead is the default, so a new kind is never open to coders by omission.
     started_by: str = "lead"
+    instant: bool = False  # a coder waits for it: MESTUDIO_INSTANT_QUEUE, never behind training
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -32,11 +33,12 @@ _KINDS: dict[str, JobKind] = {}
 STARTERS = ("lead", "coder")
 
 
-def register_job_kind(name: str, label: str, *, task: str, accelerated: bool = False, started_by: str = "lead") -> str:
+def register_job_kind(name: str, label: str, *, task: str, accelerated: bool = False, started_by: str = "lead",
+                      instant: bool = False) -> str:
     """Add a kind (idempotent for the same declaration); returns its name, the value stored in Job.kind."""
     if started_by not in STARTERS:
         raise ImproperlyConfigured(f"Job kind {name!r}: started_by is one of {', '.join(STARTERS)}.")
-    kind = JobKind(name, label, task, accelerated, started_by)
+    kind = JobKind(name, label, task, accelerated, started_by, instant)
     if not name or len(name) > MAX_NAME_LENGTH:
         raise ImproperlyConfigured(f"Job kind {name!r}: a name of 1 to {MAX_NAME_LENGTH} characters.")
     existing = _KINDS.get(name)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI at /api/docs/ from this install, never a CDN
     "django_htmx",
     "channels",
     "annotator",
@@ -203,6 +204,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Name a queue (e.g. "gpu") to send training, evaluation and pre-annotation there; GPU workers consume it.
 MESTUDIO_GPU_QUEUE = os.environ.get("MESTUDIO_GPU_QUEUE", "")
+# Jobs a coder waits for (clip analysis, apex-first proposals) go here; `manage.py serve` runs a worker for it.
+MESTUDIO_INSTANT_QUEUE = os.environ.get("MESTUDIO_INSTANT_QUEUE", "instant")
 # Exports of more codes than this run as a job instead of in the request.
 MESTUDIO_EXPORT_SYNC_MAX_ROWS = int(os.environ.get("MESTUDIO_EXPORT_SYNC_MAX_ROWS", 5_000))
 CELERY_BEAT_SCHEDULE = {
@@ -234,6 +237,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "annotator.models.job.Job.Status",
         "ClipStatusEnum": "annotator.models.clip.Clip.Status",

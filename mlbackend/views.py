@@ -5,14 +5,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from annotator.models import Job
 from annotator.jobkinds import INGEST
 from annotator.permissions import can_manage
 from annotator.selectors.access import jobs_for_user, project_for_user
-from mlbackend.models import EvaluationReport
+from mlbackend.jobkinds import ANALYSE, EVALUATE, PREANNOTATE, PROPOSE, TRAIN
+from mlbackend.models import EvaluationReport, ModelVersion
 from mlbackend.registry import get_plugin_class, plugin_names
 from mlbackend.reports import confusion_figure, per_class_figure, report_export
 from mlbackend.selectors import report_for_user
+from mlbackend.services.readiness import code_stats, job_blocker
 
 FIGURES = {"confusion": confusion_figure, "per-class": per_class_figure}
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
@@ -22,14 +23,39 @@ def _report(request, report_id: int) -> EvaluationReport:
     return report_for_user(request.user, report_id)[0]
 
 
+MODEL_JOBS = (TRAIN, EVALUATE, PREANNOTATE)
+
+
+def _readiness(project, plugins) -> tuple[dict, dict]:
+    """Why each start-form choice would fail ("" when it can succeed), keyed "kind|plugin|label source|evaluate",
+    and the choice the form opens on: the first that can succeed, training before the others."""
+    stats = {source: code_stats(project, source) for source in ModelVersion.LabelSource.values}
+    reasons = {}
+    for kind in MODEL_JOBS:
+        for plugin in plugins:
+            for source in ModelVersion.LabelSource.values:
+                for evaluate in (True, False):
+                    reasons[f"{kind}|{plugin.name}|{source}|{str(evaluate).lower()}"] = job_blocker(
+                        project=project, kind=kind, plugin_class=plugin, label_source=source, evaluate=evaluate,
+                        stats=stats[source])
+    ready = [key for key, reason in reasons.items() if not reason]
+    kind, plugin, source, evaluate = (ready[0] if ready else f"{TRAIN}|{plugins[0].name}|submitted|true"
+                                      if plugins else "|||true").split("|")
+    return reasons, {"kind": kind, "plugin": plugin, "label_source": source, "evaluate": evaluate == "true"}
+
+
 @require_GET
 def ml_home(request, project_id: int):
     project = project_for_user(request.user, project_id)
     plugins = [get_plugin_class(name) for name in plugin_names()]
+    jobs = jobs_for_user(request.user, project).exclude(kind=INGEST)
+    reasons, default = _readiness(project, plugins) if can_manage(project.role) else ({}, {})
     return render(request, "mlbackend/ml_home.html", {
         "project": project, "can_manage": can_manage(project.role),
-        "plugins": plugins,
-        "jobs": jobs_for_user(request.user, project).exclude(kind=INGEST)[:20],
+        "plugins": plugins, "readiness": reasons, "default": default,
+        # Model jobs apart from the per-clip housekeeping (analysis, proposals) that opening clips starts.
+        "jobs": jobs.filter(kind__in=MODEL_JOBS)[:20],
+        "clip_jobs": jobs.filter(kind__in=(ANALYSE, PROPOSE))[:20],
         "versions": project.model_versions.all()[:50],
         "reports": project.evaluation_reports.select_related("model_version")[:50],
     })

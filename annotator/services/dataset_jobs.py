@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from annotator.jobkinds import IMPORT
 from annotator.datasets import FORMATS
 from annotator.jobkinds import IMPORT
 from annotator.datasets.archive import ARCHIVE_SUFFIXES, extract_archive, is_archive

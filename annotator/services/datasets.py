@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from annotator.jobkinds import INGEST
 from annotator.datasets import DatasetError, DatasetFormat, get_format
 from annotator.jobkinds import INGEST
 from annotator.datasets.base import ClipSource
@@ -25,7 +26,7 @@ from annotator.datasets.folders import scan_clips
 from annotator.datasets.rows import FLAGGED, IMPORTED, SKIPPED, RowOutcome, plan_row
 from annotator.datasets.staging import FrameLimits, StagedFrames, stage_frames
 from annotator.media.framestore import FrameStore
-from annotator.models import Clip, CodingEvent, EventRevision, Job, Membership, Project, Subject
+from annotator.models import Clip, CodingEvent, EventRevision, Membership, Project, Subject
 from annotator.services.events import event_snapshot
 from annotator.services.jobs import job_create, job_enqueue_on_commit
 from annotator.validation import validate_subject_code

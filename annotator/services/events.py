@@ -119,9 +119,12 @@ def event_update(*, event_id: int, user, version: int, changes: dict) -> CodingE
         raise ValidationError({"fields": f"Unknown fields: {', '.join(sorted(unknown))}."})
     if changes.get("status") == CodingEvent.Status.REVIEWED and not can_manage(role):
         raise PermissionDenied("Only the project lead marks an event as reviewed.")
+    before = {name: getattr(event, name) for name in changes}
     for name, value in changes.items():
         setattr(event, name, value)
     _validate(event)
+    if all(getattr(event, name) == value for name, value in before.items()):
+        return event  # nothing changes (a suggestion taken twice, a repeated save): no new version, no revision
     event.version += 1
     event.save()
     _record(event, EventRevision.Action.UPDATE, user)

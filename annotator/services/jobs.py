@@ -37,8 +37,11 @@ def job_create(*, kind: str, project=None, clip=None, params: dict | None = None
 
 
 def job_queue(job: Job) -> str:
+    kind = job_kind(job.kind)
+    if kind.instant and settings.MESTUDIO_INSTANT_QUEUE:
+        return settings.MESTUDIO_INSTANT_QUEUE
     gpu_queue = settings.MESTUDIO_GPU_QUEUE
-    return gpu_queue if gpu_queue and job_kind(job.kind).accelerated else settings.CELERY_TASK_DEFAULT_QUEUE
+    return gpu_queue if gpu_queue and kind.accelerated else settings.CELERY_TASK_DEFAULT_QUEUE
 
 
 def job_enqueue_on_commit(*, job: Job) -> None:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 
+from annotator.jobkinds import IMPORT
 from annotator.datasets import FORMATS
 from annotator.datasets.maps import APEX, DEFAULT_LABEL_NAMES, MAPS
 from annotator.jobkinds import IMPORT

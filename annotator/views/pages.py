@@ -12,12 +12,12 @@ from annotator.forms import MemberForm, SubjectForm, UploadForm
 from annotator.models import Clip
 from annotator.permissions import can_code, can_create_accounts, can_create_project, can_manage, can_reingest
 from annotator.selectors.access import clip_for_user, events_visible, project_for_user, projects_for_user
-from annotator.selectors.clips import (
-    SAMPLE_KINDS, any_clip_in_progress, clips_of_project, latest_jobs_by_clip, map_samples_by_dataset,
-)
+from annotator.selectors.clip_table import ClipFilters, clip_table_page
+from annotator.selectors.clips import clips_of_project, map_samples_by_dataset
 from annotator.services.clips import clip_create_from_uploads, clip_reingest
 from annotator.services.projects import membership_set, subject_create, subject_get_or_create
 from annotator.views.exports import exports_context
+from annotator.views.workspace_urls import workspace_urls
 
 
 @require_GET
@@ -27,18 +27,16 @@ def home(request):
         "can_create_accounts": can_create_accounts(request.user)})
 
 
-def _clip_table_context(project) -> dict:
-    clips = list(clips_of_project(project).exclude(source_kind__in=SAMPLE_KINDS))
-    jobs = latest_jobs_by_clip(clips)
-    rows = [(clip, jobs.get(clip.pk)) for clip in clips]
-    return {"project": project, "rows": rows, "polling": any_clip_in_progress(clips),
-            "can_reingest": can_reingest(project.role)}
+def _clip_table_context(request, project) -> dict:
+    filters = ClipFilters.from_query(request.GET)
+    return clip_table_page(project=project, user=request.user, role=project.role, filters=filters) | {
+        "project": project, "can_reingest": can_reingest(project.role)}
 
 
 @require_GET
 def project_detail(request, project_id: int):
     project = project_for_user(request.user, project_id)
-    context = _clip_table_context(project) | exports_context(project) | {
+    context = _clip_table_context(request, project) | exports_context(project) | {
         "upload_form": UploadForm(), "subject_form": SubjectForm(), "member_form": MemberForm(),
         "memberships": project.memberships.select_related("user").order_by("user__username"),
         "can_upload": can_code(project.role), "can_manage": can_manage(project.role),
@@ -50,7 +48,7 @@ def project_detail(request, project_id: int):
 @require_GET
 def clip_table(request, project_id: int):
     project = project_for_user(request.user, project_id)
-    return render(request, "annotator/_clip_table.html", _clip_table_context(project))
+    return render(request, "annotator/_clip_table.html", _clip_table_context(request, project))
 
 
 @require_POST
@@ -64,7 +62,7 @@ def clip_upload(request, project_id: int):
     if refusal:
         form.full_clean()
         form.add_error(None, refusal)
-        context = _clip_table_context(project) | {"upload_form": form, "upload_message": ""}
+        context = _clip_table_context(request, project) | {"upload_form": form, "upload_message": ""}
         return render(request, "annotator/_upload_result.html", context, status=429)
     if form.is_valid():
         data = form.cleaned_data
@@ -79,7 +77,7 @@ def clip_upload(request, project_id: int):
         else:
             message = f"{len(clips)} clip(s) queued for ingest."
             form = UploadForm(initial={"subject": data["subject"]})
-    context = _clip_table_context(project) | {"upload_form": form, "upload_message": message}
+    context = _clip_table_context(request, project) | {"upload_form": form, "upload_message": message}
     return render(request, "annotator/_upload_result.html", context, status=200 if not form.errors else 400)
 
 
@@ -134,7 +132,7 @@ def clip_retry(request, clip_id: int):
         clip_reingest(clip=clip, created_by=request.user)
     except ValidationError as exc:
         error = "; ".join(exc.messages)
-    context = _clip_table_context(project_for_user(request.user, clip.project_id)) | {"table_error": error}
+    context = _clip_table_context(request, project_for_user(request.user, clip.project_id)) | {"table_error": error}
     return render(request, "annotator/_clip_table.html", context, status=400 if error else 200)
 
 
@@ -153,8 +151,7 @@ def workspace(request, clip_id: int):
         "intensities": list(INTENSITIES),
         "canCode": can_code(role),
         "user": request.user.username,
-        "urls": {"frame": f"/api/clips/{clip.pk}/frames/", "face": f"/api/clips/{clip.pk}/faces/",
-                 "events": f"/api/clips/{clip.pk}/events/", "event": "/api/events/"},
+        "urls": workspace_urls(clip),
     }
     neighbours = {
         "previous": siblings[position - 1] if position else None,

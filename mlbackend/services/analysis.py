@@ -36,13 +36,18 @@ from annotator.permissions import can_start_job, role_for
 from annotator.services.jobs import ProgressReporter, job_create, job_enqueue_on_commit, job_log
 from mlbackend.jobkinds import ANALYSE
 
-FORMAT = 1  # bump when the files change meaning: older analyses then read as missing
+FORMAT = 2  # bump when the files change meaning: older analyses then read as missing
 SIZE = 128  # side of the face image the flow is measured on
 FLOW_METHOD = "dis"
 LONG_CLIP_S = 2.0
 SLIDING_S = 0.25
-FLOW_SCALE_PERCENTILE = 99  # the flow colour's full brightness: this percentile of every magnitude in the clip...
-FLOW_SCALE_FLOOR = 0.5  # ...but at least this many pixels (of the 128 px face), so a still clip's noise stays dark
+# A frame's flow colour is at full brightness at the highest FLOW_SCALE_PERCENTILE-th percentile magnitude of the
+# frames within FLOW_SCALE_WINDOW_S of it, not of the whole clip: a head turn seconds away does not turn a
+# micro-movement black. FLOW_SCALE_FLOOR pixels (of the 128 px face) at least, so a still stretch's noise stays dark.
+FLOW_SCALE_PERCENTILE = 99
+FLOW_SCALE_WINDOW_S = 0.5
+FLOW_SCALE_FLOOR = 0.5
+STABILISE_SIDE = 96  # the magnified view's frames are aligned to the first face on a grey copy this big
 MAGNIFY_ALPHA = 12.0  # amplification of the band-passed signal (Wu et al. 2012 use 10-50; 12 keeps faces plausible)
 MAGNIFY_BAND_HZ = (0.4, 4.0)  # a micro-expression lasts 1/25-1/2 s: its onset/offset are ~1-4 Hz movements
 MAGNIFY_CUTOFF_WAVELENGTH = 16.0  # lambda_c: finer spatial detail gets less amplification (less noise)
@@ -219,15 +224,36 @@ def motion_and_flow(item, references: list[int], store: AnalysisStore, progress)
             curve.append(_moved(magnitude, meter))
             highs.append(float(np.percentile(magnitude, FLOW_SCALE_PERCENTILE)))
             progress(0.8 * (index + 1) / n, f"motion: frame {index + 1} of {n}")
-        scale = max(FLOW_SCALE_FLOOR, max(highs, default=0.0))
+        scales = window_scales(highs, float(item.fps or 30.0))
         for index in range(n):
-            cv2.imwrite(str(store.flow_path(index)), flow_colour(np.asarray(flows[index], np.float32), scale),
+            cv2.imwrite(str(store.flow_path(index)), flow_colour(np.asarray(flows[index], np.float32), scales[index]),
                         [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
             progress(0.8 + 0.2 * (index + 1) / n, f"flow colour: frame {index + 1} of {n}")
     finally:
         del flows
         (store.root / "flow.tmp.npy").unlink(missing_ok=True)
-    return curve, scale, region
+    return curve, float(np.median(scales)) if scales else FLOW_SCALE_FLOOR, region
+
+
+def window_scales(highs: list[float], fps: float) -> list[float]:
+    """Each frame's colour scale: the highest of `highs` within FLOW_SCALE_WINDOW_S either side (a sliding maximum,
+    O(n) with a monotonic queue), never below FLOW_SCALE_FLOOR."""
+    from collections import deque
+
+    half = max(1, int(round(FLOW_SCALE_WINDOW_S * fps)))
+    n, window, scales = len(highs), deque(), []
+    for right in range(n + half):
+        if right < n:
+            while window and highs[window[-1]] <= highs[right]:
+                window.pop()
+            window.append(right)
+        centre = right - half
+        if centre < 0:
+            continue
+        while window[0] < centre - half:
+            window.popleft()
+        scales.append(max(FLOW_SCALE_FLOOR, highs[window[0]]))
+    return scales
 
 
 def _moved(magnitude: np.ndarray, meter) -> float:
@@ -276,15 +302,50 @@ def magnify_clip(item, region: dict, store: AnalysisStore, progress) -> dict:
     low, high = MAGNIFY_BAND_HZ
     high = min(high, 0.45 * fps)  # below Nyquist at low frame rates
     magnifier = EulerianMagnifier(fps=fps, low_hz=low, high_hz=high, alpha=MAGNIFY_ALPHA)
+    stabilise = None
     for index in range(item.n_frames):
         picture = _region_picture(item, region, index)
         if picture.shape[1::-1] != size:
             picture = cv2.resize(picture, size, interpolation=cv2.INTER_AREA)
-        cv2.imwrite(str(store.magnified_path(index)), magnifier(picture), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        stabilise = stabilise or Stabiliser(picture)
+        cv2.imwrite(str(store.magnified_path(index)), magnifier(stabilise(picture)),
+                    [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         progress((index + 1) / item.n_frames, f"magnifying: frame {index + 1} of {item.n_frames}")
     return {"alpha": MAGNIFY_ALPHA, "band_hz": [low, round(high, 3)], "size": list(size),
             "cutoff_wavelength": MAGNIFY_CUTOFF_WAVELENGTH, "chroma": MAGNIFY_CHROMA, "limit": MAGNIFY_LIMIT,
-            "coarse_levels_left": MAGNIFY_COARSE_LEVELS}
+            "coarse_levels_left": MAGNIFY_COARSE_LEVELS, "stabilised": "each frame aligned to the first (ECC, rigid)"}
+
+
+class Stabiliser:
+    """Warps each frame onto the first (the onset face): a rigid ECC fit (rotation and shift) on a small grey copy,
+    started from the previous frame's fit, so the magnifier amplifies the face's own movements rather than the
+    head's. A frame the fit fails on keeps the previous fit."""
+
+    def __init__(self, first: np.ndarray):
+        self.factor = min(1.0, STABILISE_SIDE / max(first.shape[:2]))
+        self.template = self._small(first)
+        self.warp = np.eye(2, 3, dtype=np.float32)
+
+    def _small(self, picture: np.ndarray) -> np.ndarray:
+        import cv2
+
+        grey = cv2.cvtColor(picture, cv2.COLOR_BGR2GRAY) if picture.ndim == 3 else picture
+        size = (max(8, round(grey.shape[1] * self.factor)), max(8, round(grey.shape[0] * self.factor)))
+        return cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+    def __call__(self, picture: np.ndarray) -> np.ndarray:
+        import cv2
+
+        criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 40, 1e-4)
+        try:
+            _, self.warp = cv2.findTransformECC(self.template, self._small(picture), self.warp.copy(),
+                                                cv2.MOTION_EUCLIDEAN, criteria, None, 3)
+        except cv2.error:
+            pass
+        warp = self.warp.copy()
+        warp[:, 2] /= self.factor
+        return cv2.warpAffine(picture, warp, picture.shape[1::-1], flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                              borderMode=cv2.BORDER_REPLICATE)
 
 
 class EulerianMagnifier:

@@ -11,6 +11,7 @@ from mlbackend.evaluation.loso import PROTOCOLS
 from mlbackend.models import ModelVersion
 from mlbackend.registry import get_plugin_class
 from mlbackend.selectors import project_input_kinds
+from mlbackend.services.readiness import job_blocker
 
 TRAINABLE = {EMOTION, AUS, SPOTTING}
 SAMPLE_WORDS = {CLIPS: "clips of frames", MAPS: "precomputed flow maps", APEX: "apex images"}
@@ -53,6 +54,10 @@ def ml_job_create(
         raise ValidationError({"label_source": "Choose submitted or reviewed."})
     if model_version is not None and not ModelVersion.objects.filter(pk=model_version, project=project).exists():
         raise ValidationError({"model_version": "That model version does not belong to this project."})
+    blocker = job_blocker(project=project, kind=kind, plugin_class=plugin_class, label_source=label_source,
+                          evaluate=evaluate, model_version=model_version)
+    if blocker:
+        raise ValidationError({"kind": blocker})
     params = {
         "plugin": plugin, "label_source": label_source, "seed": int(seed),
         "evaluate": bool(evaluate) and evaluable,

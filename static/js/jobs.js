@@ -74,6 +74,21 @@ startForm?.addEventListener("submit", async (submit) => {
   }
 });
 
+// A choice that cannot succeed (no active model, too few codes) is not offered: Start is disabled and says why.
+// The server refuses it too (mlbackend/services/readiness.py); this only says so before the click.
+const readiness = JSON.parse(document.getElementById("ml-readiness")?.textContent || "{}");
+function explainStart() {
+  const form = new FormData(startForm);
+  const evaluate = form.get("kind") === "train" ? form.get("evaluate") === "on" : true;
+  const reason = readiness[`${form.get("kind")}|${form.get("plugin")}|${form.get("label_source")}|${evaluate}`] || "";
+  document.getElementById("ml-start-button").disabled = Boolean(reason);
+  document.getElementById("ml-start-reason").textContent = reason;
+}
+if (startForm) {
+  startForm.addEventListener("change", explainStart);
+  explainStart();
+}
+
 const compareForm = document.getElementById("compare-form");
 compareForm?.addEventListener("submit", (submit) => {
   const picked = [...compareForm.querySelectorAll("input[name=pick]:checked")].map((box) => box.value);

@@ -38,6 +38,15 @@ def test_a_registered_kind_needs_no_migration_and_routes_by_its_declaration(db, 
     assert Job._meta.get_field("kind").choices is None
 
 
+def test_jobs_a_coder_waits_for_have_their_own_queue(db, settings):
+    analyse, propose, train = (job_create(kind=kind) for kind in ("analyse", "propose", "train"))
+    assert job_queue(analyse) == job_queue(propose) == "instant"
+    settings.MESTUDIO_GPU_QUEUE = ""
+    assert job_queue(train) == "default"
+    settings.MESTUDIO_GPU_QUEUE = "gpu"
+    assert job_queue(train) == "gpu" and job_queue(analyse) == "instant"
+
+
 def test_a_kind_registered_twice_differently_is_a_configuration_error(throwaway_kind):
     assert register_job_kind("frobnicate", "frobnicate clips", task="tests.frobnicate", accelerated=True) == "frobnicate"
     with pytest.raises(ImproperlyConfigured, match="registered twice"):

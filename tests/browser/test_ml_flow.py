@@ -51,7 +51,7 @@ def asgi_server(transactional_db, media_root, isolated_broker, job_queue, tmp_pa
     """Daphne serving the app from a subprocess with the tests' settings, database, media folder and broker."""
     env = {
         **os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "MEDIA_ROOT": str(media_root),
-        "MESTUDIO_GPU_QUEUE": job_queue, "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",
+        "MESTUDIO_GPU_QUEUE": job_queue, "MESTUDIO_INSTANT_QUEUE": job_queue, "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the browser fixture's; the server runs async code for real
     database = connection.settings_dict

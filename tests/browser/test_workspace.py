@@ -46,7 +46,7 @@ def test_the_viewer_asks_for_frames_of_the_clips_ingest_generation(transactional
     asked = []
     page.on("request", lambda request: asked.append(request.url) if "/frames/" in request.url else None)
     open_workspace(page, clip)
-    assert asked and all(url.endswith(f".jpg?g={clip.ingest_generation}") for url in asked), asked[:3]
+    assert asked and all(url.endswith(f"?g={clip.ingest_generation}") for url in asked), asked[:3]
 
 
 def test_code_an_event_with_the_keyboard(transactional_db, page, login, clip, coder):

@@ -122,3 +122,30 @@ def test_magnification_amplifies_a_small_change_and_leaves_a_still_picture_alone
     brighter = np.clip(picture.astype(int) + np.where(np.arange(64) < 32, 4, 0)[None, :, None], 0, 255).astype(np.uint8)
     out = moving(brighter)
     assert np.abs(out.astype(int) - picture).mean() > 1.5 * np.abs(brighter.astype(int) - picture).mean()
+
+
+def test_flow_colour_is_scaled_per_window_so_a_small_movement_far_from_a_big_one_stays_visible():
+    from mlbackend.services.analysis import FLOW_SCALE_FLOOR, window_scales
+
+    fps = 10.0  # a window of 0.5 s: 5 frames either side
+    highs = [0.1] * 40 + [20.0] + [0.1] * 20 + [2.0] + [0.1] * 40  # a head turn at 40, a micro-movement at 61
+    scales = window_scales(highs, fps)
+    assert len(scales) == len(highs)
+    assert scales[40] == 20.0 and scales[35] == 20.0 and scales[34] == FLOW_SCALE_FLOOR
+    assert scales[61] == 2.0, "the micro-movement is scaled to itself, not to the head turn 2 s away"
+    assert min(scales) == FLOW_SCALE_FLOOR
+
+
+def test_the_stabiliser_undoes_head_motion_before_magnification():
+    from mlbackend.services.analysis import Stabiliser
+
+    rng = np.random.default_rng(0)
+    face = cv2.GaussianBlur(rng.integers(0, 255, (160, 160, 3), dtype=np.uint8), (7, 7), 2)
+    moved = cv2.warpAffine(face, cv2.getRotationMatrix2D((80, 80), 3, 1.0) + [[0, 0, 4], [0, 0, -3]], (160, 160),
+                           borderMode=cv2.BORDER_REPLICATE)
+    stabilise = Stabiliser(face)
+    assert np.array_equal(stabilise(face), face) or np.abs(stabilise(face).astype(int) - face).mean() < 1
+    inner = (slice(20, 140), slice(20, 140))
+    before = np.abs(moved.astype(int) - face)[inner].mean()
+    after = np.abs(stabilise(moved).astype(int) - face)[inner].mean()
+    assert after < before / 3, (before, after)

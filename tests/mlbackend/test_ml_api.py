@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from sklearn.metrics import f1_score, recall_score
 
-from annotator.models import CodingEvent, Job
+from annotator.models import CodingEvent, EventRevision, Job
 from annotator.services.jobs import job_cancel, job_run, job_sweep_stale
 from mlbackend import tasks
 from mlbackend.models import EvaluationReport, ModelVersion, Prediction, PredictionAcceptance
@@ -101,6 +101,14 @@ def test_accepting_a_suggestion_keeps_the_coder_as_author_and_records_the_source
     acceptances = PredictionAcceptance.objects.filter(prediction=prediction)
     assert acceptances.count() == 2 and {a.accepted_by for a in acceptances} == {coder}
 
+    # Taking it again into the event that already holds it changes nothing: no new version, no revision.
+    version = filled.json()["version"]
+    revisions = EventRevision.objects.filter(event_id_value=own["id"]).count()
+    again = coder_api.post(f"/api/predictions/{prediction.pk}/accept/",
+                           {"event": own["id"], "version": version}, format="json")
+    assert again.status_code == 200 and again.json()["version"] == version
+    assert EventRevision.objects.filter(event_id_value=own["id"]).count() == revisions
+
 
 @pytest.mark.django_db
 def test_only_leads_start_jobs_and_outsiders_see_nothing(coder_api, coded_project, outsider):
@@ -118,7 +126,14 @@ def test_bad_job_requests_get_clear_messages(lead_api, coded_project):
     unknown = lead_api.post(f"/api/projects/{coded_project.pk}/ml/jobs/", {"kind": "train", "plugin": "nope"},
                             format="json")
     assert unknown.status_code == 400 and "No plugin named 'nope'" in str(unknown.json())
-    job = start(lead_api, coded_project, kind="preannotate", plugin="dummy")
+    refused = lead_api.post(f"/api/projects/{coded_project.pk}/ml/jobs/", {"kind": "preannotate", "plugin": "dummy"},
+                            format="json")
+    assert refused.status_code == 400 and "train one first" in str(refused.json())
+    assert not Job.objects.filter(kind="preannotate").exists(), "refused before it was queued"
+    # The worker checks again: the active version may go between queueing and running.
+    from annotator.services.jobs import job_create
+
+    job = job_create(kind="preannotate", project=coded_project, params={"plugin": "dummy"})
     tasks.preannotate(job.pk)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and "train one first" in job.error

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from annotator.jobkinds import IMPORT
 from annotator.datasets import FORMATS, DatasetError
 from annotator.jobkinds import IMPORT
 from annotator.models import Job, Project

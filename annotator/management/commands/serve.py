@@ -83,20 +83,26 @@ class Child:
 
 
 class Command(BaseCommand):
-    help = ("Run the web server (daphne) and one Celery worker (with beat) together, restarting either if it dies; "
-            "Ctrl-C stops both.")
+    help = ("Run the web server (daphne), a Celery worker (with beat) and a second worker for the instant queue "
+            "(analysis, proposals: never behind training), restarting any that dies; Ctrl-C stops them.")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--queues", default="default", help="Celery queues for the worker, e.g. default,gpu")
+        parser.add_argument("--access-log", default=os.devnull,
+                            help="daphne's access log, a line per request (frames included); default: none")
 
-    def handle(self, *args, host: str, port: int, queues: str, **options):
+    def handle(self, *args, host: str, port: int, queues: str, access_log: str, **options):
         children = [
-            Child("web", [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "annotator.asgi:application"]),
+            Child("web", [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "--access-log", access_log,
+                          "annotator.asgi:application"]),
             Child("worker", [sys.executable, "-m", "celery", "-A", "annotator", "worker", "--loglevel", "INFO",
                              "--concurrency", "1", "--queues", queues, "--hostname", "mestudio@%h",
                              "--beat", "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")]),
+            Child("instant worker", [sys.executable, "-m", "celery", "-A", "annotator", "worker", "--loglevel", "INFO",
+                                     "--concurrency", "1", "--queues", settings.MESTUDIO_INSTANT_QUEUE,
+                                     "--hostname", "mestudio-instant@%h"]),
         ]
         stopping = False
 
@@ -151,7 +157,7 @@ class Command(BaseCommand):
         credentials = settings.VAR_DIR / "admin-credentials"
         login = credentials.read_text().strip().replace(":", " / ", 1) if credentials.exists() else "your admin account"
         self.stdout.write(self.style.SUCCESS(
-            f"\nMEStudio is running at http://{host}:{port}/  (log in as {login})\nCtrl-C stops the web server and the worker.\n"
+            f"\nMEStudio is running at http://{host}:{port}/  (log in as {login})\nCtrl-C stops the web server and the workers.\n"
         ))
 
     @staticmethod

@@ -1,6 +1,7 @@
 """The OpenAPI schema documents the API for logged-in users only."""
 
 import pytest
+from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
 
 
@@ -53,3 +54,22 @@ def test_the_409_schema_of_an_event_write_matches_the_stale_version_answer(metho
     current = resolve(schema, body_schema["properties"]["current"])
     assert set(body["current"]) == set(current["properties"])
     assert body["current"]["version"] == 2
+
+
+@pytest.mark.django_db
+def test_swagger_ui_is_served_from_this_install_with_no_inline_code(client, coder):
+    client.force_login(coder)
+    page = client.get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "http" not in html.replace('lang="en"', ""), "no CDN or other outside address"
+    assert "<style" not in html and "<script>" not in html, "no inline code: the CSP needs no exception"
+    start = client.get("/api/docs/?script")
+    assert start.status_code == 200 and "/api/schema/" in start.content.decode()
+    assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"), "the sidecar app is installed"
+
+
+@pytest.mark.django_db
+def test_swagger_ui_needs_a_login(client):
+    assert client.get("/api/docs/").status_code in (302, 401, 403)

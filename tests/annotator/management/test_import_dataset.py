@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from annotator.jobkinds import IMPORT
 from annotator.models import Clip, CodingEvent, Job
 from tests.annotator.datasets import fixtures
 
@@ -12,7 +13,7 @@ def test_command_imports_as_one_job_and_prints_the_flags(project, tmp_path, caps
     out = capsys.readouterr().out
     assert "skipped: line 5 sub02/EP03_02: offset 2 comes before onset 5" in out
     assert "8 rows: 5 imported, 4 of them flagged, 3 skipped; 5 new events" in out
-    job = Job.objects.get(kind="import")
+    job = Job.objects.get(kind=IMPORT)
     assert job.status == Job.Status.SUCCEEDED and job.import_report.summary["events_new"] == 5
     assert CodingEvent.objects.count() == 5
 

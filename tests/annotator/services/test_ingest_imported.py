@@ -4,6 +4,7 @@ import cv2
 import pytest
 from django.conf import settings
 
+from annotator.jobkinds import INGEST
 from annotator.media.framestore import FrameStore
 from annotator.models import Clip, Job
 from annotator.services.datasets import dataset_import
@@ -23,7 +24,7 @@ def test_alignment_of_an_imported_clip_never_rewrites_its_frames(project, tmp_pa
     video.release()
     dataset_import(project=project, format="casme2", root=root, align=True)
     clip = Clip.objects.get(name="EP02_01f")
-    job = Job.objects.get(clip=clip, kind="ingest")
+    job = Job.objects.get(clip=clip, kind=INGEST)
     store = FrameStore(settings.MEDIA_ROOT, clip.pk)
     before = {path.name: path.read_bytes() for path in store.frames_dir.iterdir()}
 

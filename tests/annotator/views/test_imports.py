@@ -6,6 +6,7 @@ import zipfile
 import pytest
 from django.test import Client
 
+from annotator.jobkinds import IMPORT
 from annotator.models import Clip, Job
 from annotator.services.dataset_jobs import dataset_import_job
 from tests.annotator.datasets import fixtures
@@ -42,7 +43,7 @@ def test_an_uploaded_archive_becomes_a_job_and_its_report(project, lead, coder, 
     response = client.post(f"/projects/{project.pk}/import/",
                            {"format": "casme2", "archive": zipped(fixtures.casme2(tmp_path / "src"))})
     assert response.status_code == 302
-    job = Job.objects.get(kind="import")
+    job = Job.objects.get(kind=IMPORT)
     assert response["Location"] == f"/projects/{project.pk}/imports/{job.pk}/"
     dataset_import_job(job_id=job.pk)
     page = client.get(response["Location"])
