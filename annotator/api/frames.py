@@ -16,6 +16,7 @@ from annotator.api.authentication import ExpiringTokenAuthentication
 from annotator.media.framestore import FrameStore
 from annotator.models import Clip
 from annotator.selectors.access import clip_frame_access
+from annotator.services.audit import media_view_record
 
 # Frames of one ingest never change, so a URL that names the ingest generation (?g=) may be kept for good;
 # without it the browser revalidates, since a re-ingest gives the same URL new frames.
@@ -55,6 +56,7 @@ def serve_clip_image(request, clip_id: int, frame_id: int, path_for: Callable[[i
         return json_error("These frames belong to an earlier ingest of the clip; reload the page.", 404)
     if not 0 <= frame_id < frame_count:
         return json_error(f"Frame {frame_id} is outside the clip (frames 0 to {frame_count - 1}).", 404)
+    media_view_record(request=request, user=user, clip_id=clip_id)
     path = path_for(frame_id)
     cache = CACHE_CONTROL if asked is not None else CACHE_CONTROL_UNVERSIONED
     headers = {"Cache-Control": cache, "X-Frame-Id": str(frame_id)}
