@@ -104,7 +104,7 @@ ROUTES = {
     "api/clips/<int:clip_id>/propose-interval/<int:job_id>/": "404 404 404 404 403 404",
 }
 # The import report of an ingest job: not an import, 404 for the lead; the other roles may not import (403).
-# Flow and magnified views need the clip's aligned faces (ready_clip has none): 404 for every member.
+# Flow and magnified images exist once the clip's analysis has run (not in this world): 404 for every member.
 # Django's admin: staff only, each of its many generated routes guarded by the admin site (one probe below).
 ADMIN_PREFIX = "admin/"
 STRINGS = {"name": "apex", "fmt": "csv", "figure": "confusion", "uidb64": "MQ", "token": "forged-token"}
