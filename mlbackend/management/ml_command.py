@@ -27,7 +27,7 @@ class MlJobCommand(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--project", required=self.project_required, help="Project name or id.")
         parser.add_argument("--plugin", required=True)
-        parser.add_argument("--label-source", default="reviewed", choices=["submitted", "reviewed"])
+        parser.add_argument("--label-source", default="submitted", choices=["submitted", "reviewed"])
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--labels", nargs="*", help="Emotion labels to recognise (default: those coded).")
         parser.add_argument("--queue", action="store_true", help="Hand the job to a worker instead of running here.")

@@ -15,7 +15,7 @@ TRAINABLE = {EMOTION, AUS, SPOTTING}
 
 
 def ml_job_create(
-    *, kind: str, project, created_by, plugin: str, label_source: str = ModelVersion.LabelSource.REVIEWED,
+    *, kind: str, project, created_by, plugin: str, label_source: str = ModelVersion.LabelSource.SUBMITTED,
     seed: int = 0, evaluate: bool = True, clips: list[int] | None = None, model_version: int | None = None,
     labels: list[str] | None = None, plugin_params: dict | None = None, enqueue: bool = True,
     protocol: str = "loso",

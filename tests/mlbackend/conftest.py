@@ -22,9 +22,7 @@ def write_frames(folder, count: int = 12, seed: int = 0):
 
 @pytest.fixture
 def coded_project(project, lead, tmp_path):
-    """Four subjects, four tiny clips each, one gold code per clip (submitted, then the lead marked it reviewed:
-    training and evaluation use reviewed codes by default)."""
-    from annotator.services.review import event_mark_reviewed
+    """Four subjects, four tiny clips each, one submitted code per clip."""
     from annotator.services.clips import clip_import_path
 
     for s in range(4):
@@ -33,7 +31,6 @@ def coded_project(project, lead, tmp_path):
             folder = write_frames(tmp_path / f"s{s}c{c}", seed=s * 10 + c)
             clip = clip_import_path(project=project, subject=subject, path=folder, created_by=lead, align=False, fps=200)
             ingest_now(clip)
-            event = event_create(clip=clip, coder=lead, onset=2, apex=5, offset=9, emotion=emotion,
-                                 status=CodingEvent.Status.SUBMITTED)
-            event_mark_reviewed(events=[event.pk], user=lead)
+            event_create(clip=clip, coder=lead, onset=2, apex=5, offset=9, emotion=emotion,
+                         status=CodingEvent.Status.SUBMITTED)
     return project
