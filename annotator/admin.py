@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from annotator.models import Clip, CodingEvent, EventRevision, Job, Membership, Project, Subject
+from annotator.models import AuditEntry, Clip, CodingEvent, EventRevision, Job, Membership, Project, Subject
 
 
 class MembershipInline(admin.TabularInline):
@@ -45,3 +45,20 @@ class EventRevisionAdmin(admin.ModelAdmin):
 class JobAdmin(admin.ModelAdmin):
     list_display = ["id", "kind", "status", "progress", "clip", "created_at"]
     list_filter = ["kind", "status"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: audit rows are only ever added, by the services."""
+
+    list_display = ["at", "user", "action", "project", "object_type", "object_id", "detail"]
+    list_filter = ["action", "project"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -127,8 +127,49 @@ def can_see_event(user, role: str | None, event) -> bool:
 
 
 def can_edit_event(user, event, role: str | None = None) -> bool:
+    """Its coder and the lead; a reviewer edits gold (reviewed) events, theirs or not: adjudication."""
     role = role if role is not None else role_for(user, event.clip.project)
-    return (role in CODING_ROLES and event.coder_id == user.pk) or role == Membership.Role.LEAD
+    return ((role in CODING_ROLES and event.coder_id == user.pk) or role == Membership.Role.LEAD
+            or (role == Membership.Role.REVIEWER and event.status == CodingEvent.Status.REVIEWED))
+
+
+def can_set_event_status(role: str | None, current: str, new: str) -> bool:
+    """Only the lead marks a coder's event reviewed; a reviewer's gold event stays reviewed."""
+    if new == current:
+        return True
+    if new == CodingEvent.Status.REVIEWED:
+        return can_manage(role)
+    return role in CODING_ROLES
+
+
+# ---------- review, adjudication and comments ----------
+
+def can_adjudicate(role: str | None) -> bool:
+    """Make gold (reviewed) events from the coders' ones: the lead and the reviewer."""
+    return role in SEE_ALL_EVENTS_ROLES
+
+
+def can_mark_reviewed(role: str | None) -> bool:
+    """Accept a coder's events as they are (single-coded studies): the lead."""
+    return can_manage(role)
+
+
+def blind_coding_open(clip_id: int) -> bool:
+    """A blind assignment of the clip is not submitted yet. A gold event is visible to every member, so while
+    this holds none may be made: it would show one blind coder's timing to the other."""
+    return Assignment.objects.filter(clip_id=clip_id, blind=True).exclude(
+        status=Assignment.Status.SUBMITTED).exists()
+
+
+def can_comment(user, role: str | None, event) -> bool:
+    """Whoever sees the event and takes part in coding or review; a viewer reads the thread."""
+    return role in CODING_ROLES | SEE_ALL_EVENTS_ROLES and can_see_event(user, role, event)
+
+
+# ---------- audit ----------
+
+def can_read_audit(role: str | None) -> bool:
+    return can_manage(role)
 
 
 # ---------- model suggestions ----------

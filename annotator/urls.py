@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from annotator.views import composites, exports, imports, pages, setup, studies
+from annotator.views import audit, composites, exports, imports, pages, setup, studies
 from annotator.views.auth import ThrottledLoginView
 
 urlpatterns = [
@@ -24,6 +24,9 @@ urlpatterns = [
     path("projects/<int:project_id>/agreement.csv", studies.agreement_download, name="agreement-csv"),
     path("projects/<int:project_id>/agreement/<str:name>.<str:fmt>", studies.agreement_figure,
          name="agreement-figure"),
+    path("projects/<int:project_id>/audit/", audit.audit_page, name="audit"),
+    path("projects/<int:project_id>/audit.csv", audit.audit_download, name="audit-csv"),
+    path("clips/<int:clip_id>/review/", studies.clip_mark_reviewed, name="clip-mark-reviewed"),
     path("projects/<int:project_id>/", pages.project_detail, name="project"),
     path("projects/<int:project_id>/clips/", pages.clip_table, name="clip-table"),
     path("projects/<int:project_id>/upload/", pages.clip_upload, name="clip-upload"),

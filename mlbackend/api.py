@@ -30,7 +30,7 @@ class PluginSerializer(serializers.Serializer):
 class MlJobStartSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["preannotate", "train", "evaluate"])
     plugin = serializers.CharField()
-    label_source = serializers.ChoiceField(choices=ModelVersion.LabelSource.values, default="submitted")
+    label_source = serializers.ChoiceField(choices=ModelVersion.LabelSource.values, default="reviewed")
     seed = serializers.IntegerField(default=0)
     evaluate = serializers.BooleanField(default=True)
     clips = serializers.ListField(child=serializers.IntegerField(), required=False)

@@ -28,18 +28,19 @@ MODEL_JOBS = (TRAIN, EVALUATE, PREANNOTATE)
 
 def _readiness(project, plugins) -> tuple[dict, dict]:
     """Why each start-form choice would fail ("" when it can succeed), keyed "kind|plugin|label source|evaluate",
-    and the choice the form opens on: the first that can succeed, training before the others."""
-    stats = {source: code_stats(project, source) for source in ModelVersion.LabelSource.values}
+    and the choice the form opens on: the first that can succeed, training before the others, gold codes first."""
+    sources = sorted(ModelVersion.LabelSource.values, key=lambda source: source != ModelVersion.LabelSource.REVIEWED)
+    stats = {source: code_stats(project, source) for source in sources}
     reasons = {}
     for kind in MODEL_JOBS:
         for plugin in plugins:
-            for source in ModelVersion.LabelSource.values:
+            for source in sources:
                 for evaluate in (True, False):
                     reasons[f"{kind}|{plugin.name}|{source}|{str(evaluate).lower()}"] = job_blocker(
                         project=project, kind=kind, plugin_class=plugin, label_source=source, evaluate=evaluate,
                         stats=stats[source])
     ready = [key for key, reason in reasons.items() if not reason]
-    kind, plugin, source, evaluate = (ready[0] if ready else f"{TRAIN}|{plugins[0].name}|submitted|true"
+    kind, plugin, source, evaluate = (ready[0] if ready else f"{TRAIN}|{plugins[0].name}|reviewed|true"
                                       if plugins else "|||true").split("|")
     return reasons, {"kind": kind, "plugin": plugin, "label_source": source, "evaluate": evaluate == "true"}
 

@@ -16,6 +16,7 @@ from annotator.api.authentication import ExpiringTokenAuthentication
 from annotator.media.framestore import FrameStore
 from annotator.models import Clip
 from annotator.selectors.access import clip_frame_access
+from annotator.services.audit import media_view_record
 
 # Frames of one ingest never change, so a URL that names the ingest generation (?g=) may be kept for good;
 # without it the browser revalidates, since a re-ingest gives the same URL new frames.
@@ -40,7 +41,8 @@ def json_error(message: str, status: int) -> JsonResponse:
 
 
 def _clip_access(request, clip_id: int):
-    """(frame count, ingest generation asked for or None) after the membership check, or the error response."""
+    """(frame count, ingest generation asked for or None) after the membership check, or the error response.
+    The first access of a session (or token) to a clip is audited here, whichever image route it takes."""
     user = request_user(request)
     if user is None:
         return json_error("Log in to see frames.", 401)
@@ -53,6 +55,7 @@ def _clip_access(request, clip_id: int):
     asked = request.GET.get("g")
     if asked is not None and asked != str(generation):
         return json_error("These frames belong to an earlier ingest of the clip; reload the page.", 404)
+    media_view_record(request=request, user=user, clip_id=clip_id)
     return frame_count, asked
 
 

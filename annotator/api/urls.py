@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from annotator.api import frames, studies, views
+from annotator.api import frames, review, studies, views
 from annotator.api.tokens import TokenApi
 
 urlpatterns = [
@@ -25,4 +25,8 @@ urlpatterns = [
     path("events/<int:event_id>/", views.EventDetailApi.as_view(), name="api-event"),
     path("events/<int:event_id>/history/", views.EventHistoryApi.as_view(), name="api-event-history"),
     path("jobs/<int:job_id>/", views.JobDetailApi.as_view(), name="api-job"),
+    path("clips/<int:clip_id>/gold/", review.GoldEventCreateApi.as_view(), name="api-clip-gold"),
+    path("events/review/", review.EventMarkReviewedApi.as_view(), name="api-events-review"),
+    path("events/<int:event_id>/comments/", review.EventCommentListApi.as_view(), name="api-event-comments"),
+    path("events/<int:event_id>/restore/", review.EventRestoreApi.as_view(), name="api-event-restore"),
 ]

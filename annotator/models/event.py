@@ -28,6 +28,8 @@ class CodingEvent(models.Model):
     notes = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField(default=1)
+    derived_from = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="gold_events",
+                                          help_text="For a gold (reviewed) event: the coders' events it settles.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -48,6 +50,7 @@ class EventRevision(models.Model):
         CREATE = "create"
         UPDATE = "update"
         DELETE = "delete"
+        RESTORE = "restore"
 
     event_id_value = models.BigIntegerField(db_index=True, help_text="Kept when the event itself is deleted.")
     clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="event_revisions")

@@ -19,9 +19,10 @@ from annotator.jobkinds import IMPORT
 from annotator.datasets import FORMATS
 from annotator.jobkinds import IMPORT
 from annotator.datasets.archive import ARCHIVE_SUFFIXES, extract_archive, is_archive
-from annotator.models import ImportReport, Job, Membership, Project
+from annotator.models import AuditEntry, ImportReport, Job, Membership, Project
 from annotator.permissions import role_for
 from annotator.datasets.maps import DEFAULT_LABEL_NAMES, KINDS as MAP_KINDS
+from annotator.services.audit import audit_record
 from annotator.services.datasets import dataset_import
 from annotator.services.map_import import map_import
 from annotator.services.jobs import ProgressReporter, job_create, job_enqueue_on_commit, job_log, job_run
@@ -119,6 +120,8 @@ def dataset_import_start(*, project: Project, user, format: str, dry_run: bool =
     if format in MAP_KINDS:
         params["labels"] = _store_upload(labels, ".csv")
     job = job_create(kind=IMPORT, project=project, params=params, created_by=user)
+    audit_record(user=user, action=AuditEntry.Action.IMPORT, project=project, object_type="job", object_id=job.pk,
+                 after=params)
     job_enqueue_on_commit(job=job)
     return job
 

@@ -5,7 +5,9 @@ from django.db import transaction
 from django.http import Http404
 
 from annotator.models import Clip, CodingEvent, EventRevision
-from annotator.permissions import can_code, can_edit_event, can_manage, can_see_event, coding_locked, role_for
+from annotator.permissions import (
+    blind_coding_open, can_code, can_edit_event, can_see_event, can_set_event_status, coding_locked, role_for,
+)
 from annotator.services.assignments import assignment_mark_started
 from annotator.validation import normalise_aus, validate_free_text
 
@@ -38,7 +40,7 @@ def _frame(value, name: str, clip: Clip) -> int | None:
     return value
 
 
-def _validate(event: CodingEvent) -> None:
+def validate_event(event: CodingEvent) -> None:
     clip = event.clip
     if clip.status != Clip.Status.READY:
         raise ValidationError({"clip": "This clip is not ready for coding yet."})
@@ -62,7 +64,7 @@ def _validate(event: CodingEvent) -> None:
     event.notes = validate_free_text(event.notes, "notes")
 
 
-def _record(event: CodingEvent, action: str, user) -> None:
+def record_revision(event: CodingEvent, action: str, user) -> None:
     EventRevision.objects.create(
         event_id_value=event.pk, clip_id=event.clip_id, action=action, version=event.version,
         snapshot=event_snapshot(event), changed_by=user,
@@ -102,11 +104,36 @@ def event_create(*, clip: Clip, coder, **fields) -> CodingEvent:
     if fields.get("status") == CodingEvent.Status.REVIEWED:
         raise ValidationError({"status": "A new event starts as draft or submitted; a lead reviews it afterwards."})
     event = CodingEvent(clip=clip, coder=coder, **fields)
-    _validate(event)
+    validate_event(event)
     event.save()
-    _record(event, EventRevision.Action.CREATE, coder)
+    record_revision(event, EventRevision.Action.CREATE, coder)
     assignment_mark_started(clip=clip, coder=coder)
     return event
+
+
+def _apply_changes(event: CodingEvent, role: str | None, changes: dict) -> bool:
+    """Check and apply `changes`; False (and nothing saved) when they change nothing."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({"fields": f"Unknown fields: {', '.join(sorted(unknown))}."})
+    new_status = changes.get("status", event.status)
+    if not can_set_event_status(role, event.status, new_status):
+        raise PermissionDenied("Only the project lead marks an event as reviewed; a gold event stays reviewed.")
+    if new_status == CodingEvent.Status.REVIEWED != event.status and blind_coding_open(event.clip_id):
+        raise ValidationError({"status": BLIND_OPEN_MESSAGE})
+    before = {name: getattr(event, name) for name in changes}
+    for name, value in changes.items():
+        setattr(event, name, value)
+    validate_event(event)
+    if all(getattr(event, name) == value for name, value in before.items()):
+        return False  # a suggestion taken twice, a repeated save: no new version, no revision
+    event.version += 1
+    event.save()
+    return True
+
+
+BLIND_OPEN_MESSAGE = ("The clip's blind coding is still open: a reviewed code is shown to every coder, so review "
+                      "waits until every blind coder submitted.")
 
 
 @transaction.atomic
@@ -114,20 +141,24 @@ def event_update(*, event_id: int, user, version: int, changes: dict) -> CodingE
     event, role = _lock_for_edit(event_id=event_id, user=user, action="change")
     if version != event.version:
         raise EventConflict(event)
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({"fields": f"Unknown fields: {', '.join(sorted(unknown))}."})
-    if changes.get("status") == CodingEvent.Status.REVIEWED and not can_manage(role):
-        raise PermissionDenied("Only the project lead marks an event as reviewed.")
-    before = {name: getattr(event, name) for name in changes}
-    for name, value in changes.items():
-        setattr(event, name, value)
-    _validate(event)
-    if all(getattr(event, name) == value for name, value in before.items()):
-        return event  # nothing changes (a suggestion taken twice, a repeated save): no new version, no revision
-    event.version += 1
-    event.save()
-    _record(event, EventRevision.Action.UPDATE, user)
+    if _apply_changes(event, role, changes):
+        record_revision(event, EventRevision.Action.UPDATE, user)
+    return event
+
+
+@transaction.atomic
+def event_restore(*, event_id: int, version: int, user, expected_version: int) -> CodingEvent:
+    """Bring back the fields an older version had, as a new version (history is never rewritten). Same
+    permission and optimistic lock as event_update: `expected_version` is the version the client loaded."""
+    event, role = _lock_for_edit(event_id=event_id, user=user, action="restore")
+    if expected_version != event.version:
+        raise EventConflict(event)
+    old = EventRevision.objects.filter(event_id_value=event.pk, version=version).exclude(
+        action=EventRevision.Action.DELETE).order_by("-id").first()
+    if old is None or version >= event.version:
+        raise ValidationError({"version": f"Version {version} is not an earlier version of this event."})
+    if _apply_changes(event, role, {name: old.snapshot[name] for name in EDITABLE_FIELDS if name in old.snapshot}):
+        record_revision(event, EventRevision.Action.RESTORE, user)
     return event
 
 
@@ -137,5 +168,5 @@ def event_delete(*, event_id: int, user, version: int) -> None:
     if version != event.version:
         raise EventConflict(event)
     event.version += 1
-    _record(event, EventRevision.Action.DELETE, user)
+    record_revision(event, EventRevision.Action.DELETE, user)
     event.delete()

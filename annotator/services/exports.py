@@ -18,8 +18,9 @@ from django.utils import timezone
 from annotator.exports.atomic import atomic_output
 from annotator.jobkinds import EXPORT
 from annotator.exports.formats import FORMATS, rows_kept
-from annotator.models import Export, Job, Membership, Project
+from annotator.models import AuditEntry, Export, Job, Membership, Project
 from annotator.permissions import can_manage, role_for
+from annotator.services.audit import audit_record
 from annotator.selectors.exports import STATUS_FILTERS, export_events, export_rows, subjects_without_consent
 from annotator.services.jobs import ProgressReporter, job_create, job_enqueue_on_commit, job_log
 
@@ -80,6 +81,8 @@ def export_create(*, project: Project, user, format: str, filters: dict | None =
         )
         export.file_name = f"{project.pk}/{export.pk}.{FORMATS[format].extension}"
         export.save(update_fields=["file_name"])
+        audit_record(user=user, action=AuditEntry.Action.EXPORT, project=project, object_type="export",
+                     object_id=export.pk, after={"format": format, "filters": filters}, detail=reason)
         if reason:
             logger.warning("export %s: lead %s included subjects without consent %s: %s",
                            export.pk, getattr(user, "pk", "cli"), without_consent, reason)
@@ -133,4 +136,6 @@ def export_file_for(*, export: Export, user) -> Path:
     path = export_path(export)
     if export.status != Export.Status.READY or not path.is_file():
         raise ValidationError("This export has no file (it failed or is still running).")
+    audit_record(user=user, action=AuditEntry.Action.EXPORT_DOWNLOAD, project=export.project_id,
+                 object_type="export", object_id=export.pk)
     return path

@@ -19,8 +19,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from annotator.jobkinds import INGEST, job_kind
-from annotator.models import Clip, Job
+from annotator.models import AuditEntry, Clip, Job
 from annotator.permissions import can_cancel_job, can_retry_job, role_for
+from annotator.services.audit import audit_record
 
 PROGRESS_WRITE_INTERVAL_S = 0.25
 HEARTBEAT_INTERVAL_S = 10
@@ -33,7 +34,11 @@ class JobCancelled(Exception):
 
 def job_create(*, kind: str, project=None, clip=None, params: dict | None = None, created_by=None) -> Job:
     job_kind(kind)  # an unknown kind raises ValidationError before anything is written
-    return Job.objects.create(kind=kind, project=project, clip=clip, params=params or {}, created_by=created_by)
+    with transaction.atomic():
+        job = Job.objects.create(kind=kind, project=project, clip=clip, params=params or {}, created_by=created_by)
+        audit_record(user=created_by, action=AuditEntry.Action.JOB_START, object_type="job", object_id=job.pk,
+                     project=project or getattr(clip, "project_id", None), detail=kind)
+    return job
 
 
 def job_queue(job: Job) -> str:

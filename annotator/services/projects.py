@@ -4,8 +4,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from annotator.facs import AU_NAMES, DEFAULT_AU_SET, DEFAULT_EMOTIONS
-from annotator.models import CodingEvent, Membership, Project, Subject
+from annotator.models import AuditEntry, CodingEvent, Membership, Project, Subject
 from annotator.permissions import can_create_project, can_manage, role_for
+from annotator.services.audit import audit_record
 from annotator.validation import validate_free_text, validate_subject_code
 
 MAX_EMOTION_LABELS = 64
@@ -105,6 +106,7 @@ def project_update(*, project: Project, user, name: str, description: str, emoti
     return project
 
 
+@transaction.atomic
 def membership_set(*, project: Project, user, role: str, set_by=None) -> Membership:
     """Add a member or change their role; `set_by` None is the system (fixtures, importers)."""
     if set_by is not None:
@@ -114,7 +116,11 @@ def membership_set(*, project: Project, user, role: str, set_by=None) -> Members
             raise ValidationError({"role": "You cannot demote yourself; another lead can."})
     if role not in Membership.Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}; choose one of {', '.join(Membership.Role.values)}."})
+    before = Membership.objects.filter(project=project, user=user).values_list("role", flat=True).first()
     membership, _ = Membership.objects.update_or_create(project=project, user=user, defaults={"role": role})
+    if before != role:
+        audit_record(user=set_by, action=AuditEntry.Action.ROLE_CHANGE, project=project, object_type="user",
+                     object_id=user.pk, before={"role": before}, after={"role": role}, detail=user.username)
     return membership
 
 

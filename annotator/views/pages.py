@@ -14,6 +14,7 @@ from annotator.permissions import can_code, can_create_accounts, can_create_proj
 from annotator.selectors.access import clip_for_user, events_visible, project_for_user, projects_for_user
 from annotator.selectors.clip_table import ClipFilters, clip_table_page
 from annotator.selectors.clips import clips_of_project, map_samples_by_dataset
+from annotator.services.audit import media_view_record
 from annotator.services.clips import clip_create_from_uploads, clip_reingest
 from annotator.services.projects import membership_set, subject_create, subject_get_or_create
 from annotator.views.exports import exports_context
@@ -140,6 +141,7 @@ def clip_retry(request, clip_id: int):
 def workspace(request, clip_id: int):
     clip, role = clip_for_user(request.user, clip_id)
     project = project_for_user(request.user, clip.project_id)
+    media_view_record(request=request, user=request.user, clip_id=clip.pk, project_id=project.pk)
     siblings = list(clips_of_project(project).filter(status=Clip.Status.READY).values_list("id", flat=True))
     position = siblings.index(clip.pk) if clip.pk in siblings else None
     config = {

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from annotator.agreement.export import agreement_csv
 from annotator.agreement.figures import CONTENT_TYPES, FIGURES
 from annotator.agreement.selectors import agreement_choices, project_agreement
-from annotator.models import Assignment
-from annotator.permissions import can_assign, can_be_assigned, can_code, sees_all_events
+from annotator.models import Assignment, CodingEvent
+from annotator.permissions import can_assign, can_be_assigned, can_code, can_mark_reviewed, sees_all_events
 from annotator.selectors.access import clip_for_user, project_for_user, projects_for_user
 from annotator.selectors.assignments import (
     assignments_visible, clips_matching, coding_status_by_clip, next_assignment, project_has_model_judgements,
@@ -20,6 +20,7 @@ from annotator.selectors.assignments import (
 )
 from annotator.selectors.exports import coder_pseudonym
 from annotator.services.assignments import assignment_create, assignment_delete, coding_submit
+from annotator.services.review import event_mark_reviewed
 from annotator.study_forms import AgreementFilterForm, AssignForm
 from annotator.views.setup import add_service_errors
 
@@ -119,7 +120,26 @@ def clip_coding(request, clip_id: int):
     return render(request, "annotator/clip_coding.html", {
         "clip": clip, "project": clip.project, "rows": rows, "mine": mine,
         "can_submit": can_code(role) and (mine is None or mine.status != Assignment.Status.SUBMITTED),
+        "can_mark_reviewed": can_mark_reviewed(role),
     })
+
+
+@require_POST
+def clip_mark_reviewed(request, clip_id: int):
+    """The lead accepts one coder's submitted codes on the clip as gold (single-coded studies)."""
+    clip, _ = clip_for_user(request.user, clip_id)
+    ids = list(CodingEvent.objects.filter(clip=clip, coder__username=request.POST.get("coder", ""),
+                                          status=CodingEvent.Status.SUBMITTED).values_list("pk", flat=True))
+    if not ids:
+        messages.info(request, "That coder has no submitted codes on this clip.")
+        return redirect("clip-coding", clip_id=clip.pk)
+    try:
+        changed = event_mark_reviewed(events=ids, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Marked {len(changed)} code(s) reviewed.")
+    return redirect("clip-coding", clip_id=clip.pk)
 
 
 def _agreement(request, project):

@@ -61,7 +61,7 @@ def spotting_summary(overall: dict) -> str:
 def evaluation_run(*, job: Job, progress: ProgressReporter, model_version: ModelVersion | None = None
                    ) -> EvaluationReport:
     params = job.params
-    label_source = params.get("label_source", ModelVersion.LabelSource.SUBMITTED)
+    label_source = params.get("label_source", ModelVersion.LabelSource.REVIEWED)
     data, snapshot = labeled_clips(job.project, label_source)
     capabilities = make_plugin(params["plugin"]).capabilities
     recognises = bool(capabilities & {EMOTION, AUS})

@@ -75,7 +75,7 @@ def train_job_work(job: Job, progress: ProgressReporter) -> None:
     params = job.params
     evaluate_first = params.get("evaluate", True)
     report = evaluation_run(job=job, progress=progress.section(0.0, 0.8)) if evaluate_first else None
-    label_source = params.get("label_source", ModelVersion.LabelSource.SUBMITTED)
+    label_source = params.get("label_source", ModelVersion.LabelSource.REVIEWED)
     data, snapshot = labeled_clips(job.project, label_source)
     if not data:
         raise ValueError(f"No {label_source} codes to train on in this project.")

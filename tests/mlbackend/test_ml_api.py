@@ -14,6 +14,7 @@ from mlbackend.models import EvaluationReport, ModelVersion, Prediction, Predict
 
 
 def start(client, project, **body):
+    body.setdefault("label_source", "submitted")  # the test projects' codes are submitted; the API's default is gold
     response = client.post(f"/api/projects/{project.pk}/ml/jobs/", body, format="json")
     assert response.status_code == 202, response.content
     return Job.objects.get(pk=response.json()["id"])

@@ -161,7 +161,8 @@ def test_an_au_only_plugin_is_evaluated_by_a_job_and_its_report_shows_the_au_tab
         event.aus = [{"number": 1}] if i % 2 == 0 else [{"number": 12, "side": "R"}]
         event.save(update_fields=["aus"])
     response = lead_api.post(f"/api/projects/{coded_project.pk}/ml/jobs/",
-                             {"kind": "evaluate", "plugin": fake_au_registered}, format="json")
+                             {"kind": "evaluate", "plugin": fake_au_registered, "label_source": "submitted"},
+                             format="json")
     assert response.status_code == 202, response.content
     job = Job.objects.get(pk=response.json()["id"])
     tasks.evaluate(job.pk)
