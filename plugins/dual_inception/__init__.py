@@ -21,7 +21,7 @@ from mlbackend.sdk.nets import COMMON_DEFAULTS, FlowNetPlugin
 
 DEFAULTS = {**COMMON_DEFAULTS, "epochs": 40, "batch_size": 3, "lr": 1e-4, "hidden": 1024,
             "class_weights": "balanced"}
-SMOKE = {"epochs": 2, "batch_size": 4, "hidden": 32}
+SMOKE = {"epochs": 2, "batch_size": 4, "hidden": 32, "flow": "dis"}
 
 
 @register
