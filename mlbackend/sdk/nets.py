@@ -18,6 +18,7 @@ _LAZY = {
     "flow_maps": "mlbackend.nets.maps",
     "balanced_class_weights": "mlbackend.nets.recipes", "fit_epochs": "mlbackend.nets.recipes",
     "parameter_count_on_meta": "mlbackend.nets.recipes",
+    "Inception": "mlbackend.nets.layers", "inception_stream": "mlbackend.nets.layers",
 }
 
 __all__ = ["COMMON_DEFAULTS", "FlowNetPlugin", "validation_loss", *_LAZY]

@@ -6,25 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-class Inception(nn.Module):
-    """Four branches of `filters` each: 1x1; 1x1 -> 3x3; 1x1 -> 5x5; 3x3 max-pool -> 1x1 ('same', ReLU)."""
-
-    def __init__(self, channels: int, filters: int):
-        super().__init__()
-        self.one = nn.Conv2d(channels, filters, 1)
-        self.three = nn.Sequential(nn.Conv2d(channels, filters, 1), nn.ReLU(), nn.Conv2d(filters, filters, 3, padding=1))
-        self.five = nn.Sequential(nn.Conv2d(channels, filters, 1), nn.ReLU(), nn.Conv2d(filters, filters, 5, padding=2))
-        self.pool = nn.Conv2d(channels, filters, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pooled = F.max_pool2d(x, 3, stride=1, padding=1)
-        return F.relu(torch.cat([self.one(x), self.three(x), self.five(x), self.pool(pooled)], 1))
-
-
-def stream(first: int = 6, second: int = 16) -> nn.Sequential:
-    """28 x 28 x 3 -> Inception(6/branch) -> max-pool 2 -> Inception(16/branch) -> max-pool 2: 7 x 7 x 64."""
-    return nn.Sequential(Inception(3, first), nn.MaxPool2d(2), Inception(4 * first, second), nn.MaxPool2d(2))
+from mlbackend.sdk.nets import inception_stream
 
 
 class DualInception(nn.Module):
@@ -34,7 +16,7 @@ class DualInception(nn.Module):
 
     def __init__(self, n_classes: int = 3, *, hidden: int = 1024):
         super().__init__()
-        self.h, self.v = stream(), stream()
+        self.h, self.v = inception_stream(), inception_stream()
         self.fc1 = nn.Linear(2 * 64 * 7 * 7, hidden)
         self.fc2 = nn.Linear(hidden, n_classes)
 
