@@ -59,6 +59,9 @@ class HTNetPlugin(FlowNetPlugin):
         generator = torch.Generator().manual_seed(seed)
         model = self.build_model(n_classes, params)
         default_init(model, generator)
+        with torch.no_grad():  # the position terms too from the run's generator, not the global one (threads)
+            for transformer in model.transformers:
+                transformer.pos_emb.copy_(torch.randn(transformer.pos_emb.shape, generator=generator))
         model.to(device)
         x, y = x.to(device), y.to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=params["lr"])
