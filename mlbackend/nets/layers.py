@@ -14,7 +14,8 @@ class Inception(nn.Module):
     def __init__(self, channels: int, filters: int):
         super().__init__()
         self.one = nn.Conv2d(channels, filters, 1)
-        self.three = nn.Sequential(nn.Conv2d(channels, filters, 1), nn.ReLU(), nn.Conv2d(filters, filters, 3, padding=1))
+        self.three = nn.Sequential(nn.Conv2d(channels, filters, 1), nn.ReLU(),
+                                   nn.Conv2d(filters, filters, 3, padding=1))
         self.five = nn.Sequential(nn.Conv2d(channels, filters, 1), nn.ReLU(), nn.Conv2d(filters, filters, 5, padding=2))
         self.pool = nn.Conv2d(channels, filters, 1)
 

@@ -56,7 +56,8 @@ class DualInceptionPlugin(FlowNetPlugin):
         default_init(model, generator)
         model.to(device)
         x, y = x.to(device), y.to(device)
-        weight = balanced_class_weights(y.cpu(), n_classes).to(device) if params["class_weights"] == "balanced" else None
+        balanced = params["class_weights"] == "balanced"
+        weight = balanced_class_weights(y.cpu(), n_classes).to(device) if balanced else None
         optimizer = torch.optim.Adam(model.parameters(), lr=params["lr"])
         history = fit_epochs(model, len(y), lambda b: F.cross_entropy(model(x[b]), y[b], weight=weight), optimizer,
                              epochs=params["epochs"], batch_size=params["batch_size"], generator=generator,

@@ -22,7 +22,8 @@ def test_published_configuration():
 
     assert get_plugin_class("nmer") is NMERPlugin
     settings = NMERPlugin().settings()
-    assert (settings["size"], settings["batch_size"], settings["epochs"], settings["backbone_lr"]) == (224, 32, 100, 1e-5)
+    published = (settings["size"], settings["batch_size"], settings["epochs"], settings["backbone_lr"])
+    assert published == (224, 32, 100, 1e-5)
     assert parameter_count_on_meta(lambda: NMERPlugin().build_model(3, settings)) == 11_253_322  # ~11.3M
     model = NMERPlugin().build_model(3, {**settings, "width": 4, "size": 64})
     assert model(torch.zeros(2, 2, 28, 28)).shape == (2, 3)
