@@ -62,19 +62,46 @@ class EnsemblePlugin(Plugin):
             raise PluginError("ensemble: member_params maps member names to objects of params.")
         return {"members": members, "member_params": member_params}
 
+    # -- the shared evaluator's fold-parallel path (mlbackend.nets.fast.loso_fast): the members' input maps are
+    #    computed once for the whole run and shared by all members and folds (same clip, segment, flow settings).
+    fold_parallel = True
+    _cache: dict | None = None
+
+    def share_cache(self, cache: dict) -> None:
+        self._cache = cache
+
+    def precompute(self, items, progress: Progress | None = None) -> None:
+        params = self.settings()
+        for name in params["members"]:
+            member = self._member(name, params)
+            if hasattr(member, "precompute"):
+                member.precompute(items, progress)
+
     def _member(self, name: str, params: dict) -> Plugin:
-        return get_plugin_class(name)(labels=self.labels, aus=self.aus, params=params["member_params"].get(name))
+        member = get_plugin_class(name)(labels=self.labels, aus=self.aus, params=params["member_params"].get(name))
+        if self._cache is not None and hasattr(member, "share_cache"):
+            member.share_cache(self._cache)
+        return member
 
     def fit(self, train: Sequence[LabeledClip], *, workdir: Path, progress: Progress, device: str, seed: int) -> Path:
+        return self.fit_inner(train, workdir=workdir, progress=progress, device=device, seed=seed)
+
+    def fit_inner(self, train: Sequence[LabeledClip], *, workdir: Path, progress: Progress, device: str, seed: int,
+                  should_stop=None) -> Path:
+        """Every member's own fit (each sets its torch state as it does alone) on these clips and this seed."""
         params = self.settings()
         members, states = params["members"], {}
         for i, name in enumerate(members):
             def scaled(fraction: float, message: str, i: int = i, name: str = name) -> None:
                 progress((i + fraction) / len(members), f"{name}: {message}")
 
+            if should_stop is not None and should_stop():
+                break
             member = self._member(name, params)
             checkpoint = member.fit(train, workdir=Path(workdir) / name, progress=scaled, device=device, seed=seed)
             states[name] = read_checkpoint(checkpoint, device="cpu")
+        if len(states) < len(members):
+            raise PluginError("ensemble: stopped before every member was trained.")
         labels = list(self.labels) or list(states[members[0]]["labels"])
         state = {"format": FORMAT, "labels": labels, "members": members, "states": states,
                  "member_params": json.dumps(params["member_params"], sort_keys=True), "seed": int(seed)}

@@ -55,15 +55,20 @@ def test_prediction_is_the_mean_of_the_members_trained_on_the_same_clips(maps_in
     assert np.allclose(probabilities(ensemble.predict(clips)), (alone[0] + alone[1]) / 2, atol=1e-6)
 
 
-def test_the_shared_evaluator_fits_it_per_fold(maps_injected, tmp_path):
-    seen = []
+def test_the_shared_evaluator_fits_it_per_fold_with_one_map_cache(maps_injected, tmp_path):
+    seen, caches = [], []
 
     class Recording(EnsemblePlugin):
-        def fit(self, train, **kwargs):
+        def fit_inner(self, train, **kwargs):
             seen.append(sorted({c.clip.subject for c in train}))
-            return super().fit(train, **kwargs)
+            return super().fit_inner(train, **kwargs)
+
+        def share_cache(self, cache):
+            caches.append(cache)
+            super().share_cache(cache)
 
     report = loso_evaluate(lambda: Recording(labels=LABELS, params=PARAMS), maps_injected, labels=list(LABELS),
                            workdir=tmp_path, progress=quiet, device="cpu", seed=0)
     assert sorted(map(tuple, seen)) == [("s00", "s01"), ("s00", "s02"), ("s01", "s02")]
     assert len(report.samples) == len(maps_injected)  # every held-out clip predicted once, by its own fold
+    assert caches and all(cache is caches[0] for cache in caches) and len(caches[0]) == len(maps_injected)
