@@ -29,10 +29,10 @@ def test_registered_with_our_documented_choices():
 
 
 def test_fit_learns_the_classes_through_the_contract(tmp_path):
-    data, maps = map_set(4, 9, seed=3, signal=2.0)
-    plugin = injected(FeatRefPlugin, maps)(labels=LABELS, params={"epochs": 30, "lr": 3e-3, "batch_size": 12})
+    data, maps = map_set(3, 6, seed=3, signal=3.0)
+    plugin = injected(FeatRefPlugin, maps)(labels=LABELS, params={"epochs": 20, "lr": 3e-3, "batch_size": 9})
     checkpoint = plugin.fit(data, workdir=tmp_path, progress=quiet, device="cpu", seed=0)
-    assert read_checkpoint(checkpoint)["history"]["epochs"] == 30
+    assert read_checkpoint(checkpoint)["history"]["epochs"] == 20
     clips = [dataclasses.replace(c.clip, segments=(c.events[0].segment,)) for c in data]
     predicted = [p.events[0].emotion for p in plugin.predict(clips)]
     truth = [c.events[0].emotion for c in data]
