@@ -19,10 +19,11 @@ from mlbackend.contract import (
     LabeledClip, Plugin, PluginError, PredictedEvent, Progress, Segment,
 )
 from mlbackend.predictions import segment_predictions
-from mlbackend.registry import register
+from mlbackend.registry import get_plugin_class, register
 
 __all__ = [
     "APEX", "AU", "AUS", "CAPABILITIES", "CLIPS", "EMOTION", "INPUT_KINDS", "MAPS", "SPOTTING", "ArrayFrames", "ClipInput", "ClipPrediction", "Event",
     "FrameSource", "LabeledClip", "Plugin", "PluginError", "PredictedEvent", "Progress", "Segment",
-    "checkpoint_digest", "model_version", "read_checkpoint", "register", "segment_predictions", "write_checkpoint",
+    "checkpoint_digest", "get_plugin_class", "model_version", "read_checkpoint", "register", "segment_predictions",
+    "write_checkpoint",
 ]

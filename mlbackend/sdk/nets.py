@@ -16,6 +16,9 @@ _LAZY = {
     "plain_step": "mlbackend.nets.train", "predict_proba": "mlbackend.nets.train", "train_epochs": "mlbackend.nets.train",
     "FusedSTSTNet": "mlbackend.nets.fused",
     "flow_maps": "mlbackend.nets.maps", "given_maps": "mlbackend.nets.maps",
+    "balanced_class_weights": "mlbackend.nets.recipes", "fit_epochs": "mlbackend.nets.recipes",
+    "parameter_count_on_meta": "mlbackend.nets.recipes",
+    "Inception": "mlbackend.nets.layers", "inception_stream": "mlbackend.nets.layers",
 }
 
 __all__ = ["COMMON_DEFAULTS", "FlowNetPlugin", "validation_loss", *_LAZY]
