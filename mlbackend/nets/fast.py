@@ -217,7 +217,7 @@ def _run_pool(run: _Run, todo: list[int], trainer: str, workers: int, finished, 
                     finished(futures[future], future.result())  # a fold's exception ends the run here
                 count = sum(f >= 1.0 for f in run.fractions)
                 progress(min(1.0, 0.2 + 0.8 * sum(run.fractions) / n),
-                         f"{count}/{n} folds done ({workers} in parallel, {trainer})")
+                         f"{count}/{n} folds done ({trainer}, {workers} in parallel)")
                 if pending and should_stop():
                     raise EvaluationCancelled(f"cancelled after {count} of {n} folds")
     except BaseException:
