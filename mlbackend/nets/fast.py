@@ -78,7 +78,9 @@ def choose_trainer(trainer: str, plugin, device: str) -> str:
         return trainer
     if str(device).startswith("cuda"):
         return "vmap" if vmap_trainable(plugin) else "threads"
-    return "processes" if "fork" in multiprocessing.get_all_start_methods() else "threads"
+    # a daemonic process (some worker pools) may not start children; no fork (Windows): threads
+    forkable = "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+    return "processes" if forkable else "threads"
 
 
 @dataclass

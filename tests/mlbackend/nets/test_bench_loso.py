@@ -19,7 +19,7 @@ def test_bench_loso_models_prints_every_trainer_per_model_with_its_projection():
     from django.core.management import CommandError
 
     out = StringIO()
-    call_command("bench_loso", "--models", "ststnet,off_apexnet", "--samples", "12", "--subjects", "3", "--epochs", "1",
+    call_command("bench_loso", "--models", "ststnet,off_apexnet", "--samples", "8", "--subjects", "2", "--epochs", "1",
                  stdout=out)
     text = out.getvalue()
     from mlbackend.cpuinfo import describe
