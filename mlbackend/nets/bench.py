@@ -117,7 +117,7 @@ def run_loso(plugin_cls, maps: dict, data, *, params: dict, fast_evaluator: bool
         started, cpu = time.perf_counter(), _cpu_seconds()
 
         def progress(fraction: float, message: str) -> None:
-            if "maps" not in phases and fraction >= 0.2:  # loso_fast: the maps phase ends at 0.2
+            if fast_evaluator and "maps" not in phases and fraction >= 0.2:  # loso_fast: the maps phase ends at 0.2
                 phases["maps"] = time.perf_counter() - started
 
         if fast_evaluator:
