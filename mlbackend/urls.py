@@ -1,9 +1,12 @@
 from django.urls import path
 
-from mlbackend import analysis_api, api, apex_first_api, views
+from mlbackend import analysis_api, api, apex_first_api, views, zoo_views
 
 urlpatterns = [
     path("projects/<int:project_id>/ml/", views.ml_home, name="ml-home"),
+    path("projects/<int:project_id>/ml/zoo/", zoo_views.zoo_page, name="ml-zoo-home"),
+    path("projects/<int:project_id>/ml/zoo/start/", zoo_views.zoo_start_view, name="ml-zoo-start"),
+    path("projects/<int:project_id>/ml/zoo/<slug:zoo_id>/", zoo_views.zoo_page, name="ml-zoo"),
     path("ml/reports/<int:report_id>/", views.report_detail, name="ml-report"),
     path("ml/reports/compare/", views.report_compare, name="ml-report-compare"),
     path("ml/reports/<int:report_id>/download.<str:fmt>", views.report_download, name="ml-report-download"),

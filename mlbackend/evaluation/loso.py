@@ -27,6 +27,7 @@ from pathlib import Path
 
 from mlbackend.contract import AUS, EMOTION, ClipInput, LabeledClip, Plugin, Progress
 from mlbackend.evaluation.au_metrics import au_metrics
+from mlbackend.evaluation.fold_store import FoldStore
 from mlbackend.evaluation.metrics import recognition_metrics
 
 
@@ -198,11 +199,14 @@ def fit_fold(plugin_factory: Callable[[], Plugin], fold: Fold, *, workdir: Path,
 def loso_evaluate(
     plugin_factory: Callable[[], Plugin], data: Sequence[LabeledClip], *, labels: Sequence[str], workdir: Path,
     progress: Progress, device: str = "cpu", seed: int = 0, should_stop: Callable[[], bool] = lambda: False,
-    aus: Sequence[int] | None = None, protocol: str = LOSO,
+    aus: Sequence[int] | None = None, protocol: str = LOSO, store: FoldStore | None = None,
+    trainer: str = "auto",
 ) -> LosoResult:
-    """The entry point: fold by fold, or mlbackend.nets.fast.loso_fast for plugins that declare
-    `fold_parallel` (same split, samples and figures; inputs computed once, folds trained side by side).
-    `protocol`: "loso" or "lovo" (leave-one-video-out, always fold by fold)."""
+    """The entry point: fold by fold, or mlbackend.nets.fast.loso_fast for the flow-map networks (every
+    FlowNetPlugin: same split, samples and figures; inputs computed once, folds trained side by side).
+    `protocol`: "loso" or "lovo" (leave-one-video-out, always fold by fold). `store`: finished folds are
+    saved there and a rerun skips them (mlbackend.evaluation.fold_store). `trainer`: loso_fast's fold
+    trainer ("auto", "processes", "threads", "vmap")."""
     check_protocol(protocol)
     probe = plugin_factory()
     if protocol == LOSO and getattr(probe, "fold_parallel", False):
@@ -210,15 +214,15 @@ def loso_evaluate(
 
         if supports_loso_fast(probe):
             return loso_fast(plugin_factory, data, labels=list(labels), workdir=workdir, progress=progress,
-                             device=device, seed=seed, should_stop=should_stop)
+                             device=device, seed=seed, should_stop=should_stop, store=store, trainer=trainer)
     return loso_fold_by_fold(plugin_factory, data, labels=labels, workdir=workdir, progress=progress, device=device,
-                             seed=seed, should_stop=should_stop, aus=aus, protocol=protocol)
+                             seed=seed, should_stop=should_stop, aus=aus, protocol=protocol, store=store)
 
 
 def loso_fold_by_fold(
     plugin_factory: Callable[[], Plugin], data: Sequence[LabeledClip], *, labels: Sequence[str], workdir: Path,
     progress: Progress, device: str = "cpu", seed: int = 0, should_stop: Callable[[], bool] = lambda: False,
-    aus: Sequence[int] | None = None, protocol: str = LOSO,
+    aus: Sequence[int] | None = None, protocol: str = LOSO, store: FoldStore | None = None,
 ) -> LosoResult:
     """`aus`: the AU numbers to score for a plugin with the "aus" capability (None: every AU coded in
     `data`; empty: no AU figures). A plugin with "aus" but not "emotion" is scored on AUs only."""
@@ -237,10 +241,15 @@ def loso_fold_by_fold(
     result = LosoResult(labels=labels, samples=[], aus=scored_aus, emotion=not aus_only,
                         protocol=check_protocol(protocol))
     for fold in protocol_folds(data, protocol, progress=progress, should_stop=should_stop):
-        plugin = fit_fold(plugin_factory, fold, workdir=workdir, device=device, seed=seed)
-        predictions = plugin.predict([timing_only(clip, labels, aus_only) for clip in fold.test])
-        result.samples.extend(_pool(fold.test, predictions, labels, fold.subject, aus_only=aus_only))
-        result.folds.append(fold.summary())
+        saved = store.load(fold.index, fold.subject, fold.train, fold.test) if store is not None else None
+        if saved is None:
+            plugin = fit_fold(plugin_factory, fold, workdir=workdir, device=device, seed=seed)
+            predictions = plugin.predict([timing_only(clip, labels, aus_only) for clip in fold.test])
+            saved = _pool(fold.test, predictions, labels, fold.subject, aus_only=aus_only), fold.summary()
+            if store is not None:
+                store.save(fold.index, fold.subject, fold.train, fold.test, *saved)
+        result.samples.extend(saved[0])
+        result.folds.append(saved[1])
     return result
 
 

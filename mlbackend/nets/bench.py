@@ -87,8 +87,9 @@ class Run:
 
 
 def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """This process's CPU seconds and those of its ended children (loso_fast's worker processes)."""
+    return sum(usage.ru_utime + usage.ru_stime for usage in (
+        resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def _train_seconds(workdir: Path, name: str) -> float:
@@ -98,7 +99,7 @@ def _train_seconds(workdir: Path, name: str) -> float:
 
 
 def run_loso(plugin_cls, maps: dict, data, *, params: dict, fast_evaluator: bool, workers: int | None = None,
-             threads: int | None = None, label: str = "") -> Run:
+             threads: int | None = None, label: str = "", trainer: str = "threads") -> Run:
     """One whole LOSO run: loso_fast (fast_evaluator) or the plain loso_fold_by_fold, with `params`.
 
     threads: torch threads for loso_fold_by_fold's fits (the plugin's `threads` param); loso_fast runs
@@ -116,11 +117,12 @@ def run_loso(plugin_cls, maps: dict, data, *, params: dict, fast_evaluator: bool
         started, cpu = time.perf_counter(), _cpu_seconds()
 
         def progress(fraction: float, message: str) -> None:
-            if "maps" not in phases and fraction >= 0.2 and message.endswith("in parallel)"):
+            if fast_evaluator and "maps" not in phases and fraction >= 0.2:  # loso_fast: the maps phase ends at 0.2
                 phases["maps"] = time.perf_counter() - started
 
         if fast_evaluator:
-            result = loso_fast(factory, data, labels=LABELS, workdir=workdir, progress=progress, workers=workers)
+            result = loso_fast(factory, data, labels=LABELS, workdir=workdir, progress=progress, workers=workers,
+                               trainer=trainer)
         else:
             result = loso_fold_by_fold(factory, data, labels=LABELS, workdir=workdir, progress=progress)
         wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
@@ -155,3 +157,52 @@ def machine() -> str:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())
     return f"{cpus} CPUs available, load average (1, 5, 15 min) {load}"
+
+
+@dataclass
+class TrainerTime:
+    model: str
+    trainer: str
+    run: Run | None  # None: the trainer does not apply to this model (note says why)
+    published_epochs: int
+    note: str = ""
+
+    def projection(self) -> float | None:
+        return self.run.projection(FULL_FOLDS, self.published_epochs) if self.run else None
+
+
+def model_trainers(plugin_cls, maps: dict, data, *, epochs: int, workers: int | None = None,
+                   params: dict | None = None) -> list[TrainerTime]:
+    """Per trainer, one whole LOSO run of a flow-map network over `data` at `epochs` epochs: the plain loop
+    fold by fold (1 thread), loso_fast with folds in processes (one thread each), loso_fast with every fold in
+    one vmapped model (on the CPU here), and the fused kernel fold by fold where the plugin has one."""
+    from mlbackend.nets.fast import vmap_trainable
+    from mlbackend.nets.fused import load_kernel
+
+    defaults = plugin_cls.DEFAULTS
+    published = int(defaults["epochs"])
+    base = {**(params or {}), "epochs": epochs}
+    plain = {**base, **({"fast": False} if "fast" in defaults else {})}
+    out = [
+        TrainerTime(plugin_cls.name, "plain, fold by fold, 1 thread",
+                    run_loso(plugin_cls, maps, data, params=plain, fast_evaluator=False, threads=1), published),
+        TrainerTime(plugin_cls.name, "plain, folds in processes",
+                    run_loso(plugin_cls, maps, data, params=plain, fast_evaluator=True, workers=workers,
+                             trainer="processes"), published),
+    ]
+    if vmap_trainable(with_maps(plugin_cls, maps)(labels=LABELS, params=plain)):
+        out.append(TrainerTime(plugin_cls.name, "vmap over folds (CPU)",
+                               run_loso(plugin_cls, maps, data, params=plain, fast_evaluator=True, trainer="vmap"),
+                               published))
+    else:
+        out.append(TrainerTime(plugin_cls.name, "vmap over folds (CPU)", None, published,
+                               "not for this network (own loop or global random draws)"))
+    if "backend" in defaults and load_kernel() is not None:
+        fused = {**base, "fast": True, "backend": "c"}
+        out.append(TrainerTime(plugin_cls.name, "fused kernel, fold by fold",
+                               run_loso(plugin_cls, maps, data, params=fused, fast_evaluator=False, threads=1),
+                               published))
+        out.append(TrainerTime(plugin_cls.name, "fused kernel, folds in processes",
+                               run_loso(plugin_cls, maps, data, params=fused, fast_evaluator=True, workers=workers,
+                                        trainer="processes"), published))
+    return out

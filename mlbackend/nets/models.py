@@ -16,6 +16,7 @@ fused first block's whole forward pass).
 
 from __future__ import annotations
 
+import contextvars
 import math
 
 import torch
@@ -38,9 +39,17 @@ def dropout_mask(shape: tuple[int, ...], p: float, generator: torch.Generator | 
     return (keep.to(torch.float32) / (1.0 - p)).to(device)
 
 
+# mlbackend.nets.batched: record each fold's masks (drawn from its generator as the plain step would) or replay
+# them inside a vmap over folds, where one forward serves every fold and no generator can be passed per fold.
+DROPOUT_MASKS: contextvars.ContextVar = contextvars.ContextVar("dropout_masks", default=None)
+
+
 def dropout(x: torch.Tensor, p: float, training: bool, generator: torch.Generator | None) -> torch.Tensor:
     if not training or p == 0:
         return x
+    masks = DROPOUT_MASKS.get()
+    if masks is not None:
+        return masks.apply(x, p, generator)
     return x * dropout_mask(tuple(x.shape), p, generator, x.device)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -48,6 +49,24 @@ COMMON_DEFAULTS = {
 SPOT_FLOW = "dis"  # the flow of the motion curve that spots a segment when a clip comes without one
 
 
+
+@dataclass
+class PreparedFit:
+    """One fit's standardised training tensors (torch), before any training draw."""
+    params: dict
+    labels: list
+    x_fit: object
+    y_fit: object
+    validation: tuple | None
+    mean: np.ndarray
+    std: np.ndarray
+    targets: np.ndarray
+    fit_rows: np.ndarray
+    held: list
+    seed: int
+    maps_seconds: float
+
+
 class FlowNetPlugin(Plugin):
     """Base class: subclasses set name, version, description, DEFAULTS, CHANNELS and build_model/train_model."""
 
@@ -62,10 +81,9 @@ class FlowNetPlugin(Plugin):
         self._shared: dict | None = None
         self._shared_lock = threading.Lock()
 
-    @property
-    def fold_parallel(self) -> bool:
-        """The shared evaluator hands the run to mlbackend.nets.fast.loso_fast; `fast: false` keeps the plain loop."""
-        return self.settings().get("fast", True)
+    # The shared evaluator hands every flow-map network's LOSO run to mlbackend.nets.fast.loso_fast (maps once,
+    # folds side by side: processes on CPU, one batched model on CUDA); each fold is the plugin's own fit.
+    fold_parallel: ClassVar[bool] = True
 
     # -- parameters ---------------------------------------------------------------------------------
     def settings(self) -> dict:
@@ -168,6 +186,19 @@ class FlowNetPlugin(Plugin):
     def fit_inner(self, train: Sequence[LabeledClip], *, workdir: Path, progress: Progress, device: str, seed: int,
                   should_stop: Callable[[], bool] | None = None) -> Path:
         """fit without touching process-wide torch settings (loso_fast sets them once for all folds)."""
+        prepared = self.prepare_fit(train, seed=seed, progress=progress)
+        started = time.monotonic()
+        model, history = self.train_model(
+            prepared.x_fit, prepared.y_fit, len(prepared.labels), prepared.params, seed=seed, device=device,
+            validation=prepared.validation, progress=lambda f, m: progress(0.3 + 0.65 * f, m), should_stop=should_stop)
+        checkpoint = self.save_fit(prepared, model, history, workdir=workdir, device=device,
+                                   train_seconds=time.monotonic() - started)
+        progress(1.0, f"trained {history['epochs']} epochs ({history.get('trainer', '')})")
+        return checkpoint
+
+    def prepare_fit(self, train: Sequence[LabeledClip], *, seed: int, progress: Progress) -> "PreparedFit":
+        """The training tensors of one fit: maps, standardised by the training rows' statistics, and targets
+        (mlbackend.nets.batched trains the PreparedFit of every fold as one batched model)."""
         import torch
 
         params = self.settings()
@@ -193,25 +224,31 @@ class FlowNetPlugin(Plugin):
         x = torch.from_numpy(((maps - mean[None, :, None, None]) / std[None, :, None, None]).astype(np.float32))
         y = torch.from_numpy(targets)
         validation = (x[~fit_rows], y[~fit_rows]) if held else None
-        started = time.monotonic()
-        model, history = self.train_model(
-            x[fit_rows], y[fit_rows], len(labels), params, seed=seed, device=device, validation=validation,
-            progress=lambda f, m: progress(0.3 + 0.65 * f, m), should_stop=should_stop)
+        return PreparedFit(params=params, labels=labels, x_fit=x[fit_rows], y_fit=y[fit_rows], validation=validation,
+                           mean=mean, std=std, targets=targets, fit_rows=fit_rows, held=list(held), seed=int(seed),
+                           maps_seconds=maps_seconds)
+
+    def save_fit(self, prepared: "PreparedFit", model, history: dict, *, workdir: Path, device: str,
+                 train_seconds: float) -> Path:
+        """Write the checkpoint of a trained model and load it."""
+        import torch
+
+        params, targets, fit_rows = prepared.params, prepared.targets, prepared.fit_rows
         state = {
-            "format": FORMAT, "labels": labels,
+            "format": FORMAT, "labels": prepared.labels,
             "model": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-            "mean": torch.from_numpy(mean), "std": torch.from_numpy(std),
+            "mean": torch.from_numpy(prepared.mean), "std": torch.from_numpy(prepared.std),
             "params": {k: params[k] for k in self.DEFAULTS},
-            "n_train": int(fit_rows.sum()), "class_counts": [int((targets[fit_rows] == k).sum()) for k in range(len(labels))],
-            "validation_subjects": list(held), "seed": int(seed),
+            "n_train": int(fit_rows.sum()),
+            "class_counts": [int((targets[fit_rows] == k).sum()) for k in range(len(prepared.labels))],
+            "validation_subjects": prepared.held, "seed": prepared.seed,
             "history": {"epochs": int(history["epochs"]), "best_epoch": history.get("best_epoch"),
                         "final_loss": float(history["loss"][-1]) if history["loss"] else None,
-                        "trainer": history.get("trainer", ""), "train_seconds": round(time.monotonic() - started, 3),
-                        "maps_seconds": round(maps_seconds, 3)},
+                        "trainer": history.get("trainer", ""), "train_seconds": round(train_seconds, 3),
+                        "maps_seconds": round(prepared.maps_seconds, 3)},
         }
         checkpoint = write_checkpoint(Path(workdir) / f"{self.name}.pt", state)
         self.load(checkpoint, device=device)
-        progress(1.0, f"trained {history['epochs']} epochs ({history.get('trainer', '')})")
         return checkpoint
 
     @staticmethod

@@ -18,11 +18,12 @@ import shutil
 from annotator.models import Job
 from annotator.services.jobs import ProgressReporter, job_is_cancelled, job_log, job_set_device
 from mlbackend.contract import AUS, EMOTION, SPOTTING, LabeledClip
+from mlbackend.evaluation.fold_store import FoldStore, run_key
 from mlbackend.evaluation.loso import LOSO, PROTOCOLS, loso_evaluate, protocol_warning
 from mlbackend.evaluation.spotting import KINDS, spotting_loso
 from mlbackend.models import EvaluationReport, ModelVersion
 from mlbackend.selectors import labeled_clips
-from mlbackend.services.runtime import job_workdir, label_space, make_plugin, pick_device
+from mlbackend.services.runtime import job_workdir, label_space, make_plugin, models_root, pick_device
 
 EVALUABLE = frozenset({EMOTION, AUS, SPOTTING})
 
@@ -98,10 +99,16 @@ def evaluation_run(*, job: Job, progress: ProgressReporter, model_version: Model
                 job_log(job=job, line=f"warning: {protocol_warning(protocol)}")
             job_log(job=job, line=f"{PROTOCOLS[protocol]} over {len(snapshot['subjects'])} subjects, {len(snapshot['events'])} codes, "
                                   + (f"AUs {aus}" if aus_only else f"labels {labels}") + f", device {device}")
+            store = FoldStore(models_root() / "loso-folds" / run_key(
+                plugin=params["plugin"], version=make_plugin(params["plugin"]).version,
+                params=params.get("plugin_params"), labels=labels, seed=seed, protocol=protocol, data=data, aus=aus))
+            if store.finished():
+                job_log(job=job, line=f"resuming: {store.finished()} folds of an interrupted run are kept")
             result = loso_evaluate(
                 factory, data, labels=labels, workdir=workdir / "loso", progress=recognition_progress, device=device,
-                seed=seed, should_stop=lambda: job_is_cancelled(job), aus=aus, protocol=protocol,
+                seed=seed, should_stop=lambda: job_is_cancelled(job), aus=aus, protocol=protocol, store=store,
             )
+            store.clear()  # the report holds the folds now
             overall = result.overall
             if overall:
                 job_log(job=job, line=f"UF1 {overall['uf1']:.3f}  UAR {overall['uar']:.3f}  "

@@ -37,6 +37,7 @@ class STSTNetPlugin(FlowNetPlugin):
                    "1.7k parameters; fixed epochs. Emotion only.")
     DEFAULTS = DEFAULTS
     CHANNELS = (0, 1, 2)
+    vmap_training = True  # its own loop is the plain one off the CPU, where the batched trainer runs
 
     def build_model(self, n_classes: int, params: dict):
         from mlbackend.sdk.nets import STSTNet

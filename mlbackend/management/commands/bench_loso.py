@@ -1,6 +1,6 @@
 """manage.py bench_loso: LOSO wall time of STSTNet's plain loop against the fast path (docs/loso-speed.md)."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 FULL = "68 folds x 800 epochs"
 
@@ -34,8 +34,13 @@ class Command(BaseCommand):
         parser.add_argument("--padding", type=int, default=1, choices=(1, 2))
         parser.add_argument("--skip-plain", action="store_true", help="time the fast path only")
         parser.add_argument("--skip-off-apexnet", action="store_true")
+        parser.add_argument("--models", help="Flow-map network plugins, comma-separated: per model, ms per fold-epoch "
+                                             "of every trainer and the projected 68-fold run at its published epochs")
+        parser.add_argument("--epochs", type=int, default=2, help="with --models: epochs per fold of each timed run")
 
     def handle(self, *args, **options):
+        if options["models"]:
+            return self.models(options)
         import torch
 
         from mlbackend.cpuinfo import describe
@@ -105,4 +110,38 @@ class Command(BaseCommand):
                             fast_evaluator=False, threads=1, label="off_apexnet plain (fold by fold)")
             out(f"off_apexnet plain (1 thread), for information: {apex.folds} folds x 1 epoch, wall {apex.wall:.1f} s, "
                 f"{apex.per_epoch_fold_ms:.0f} ms per epoch and fold; projection {FULL}: {_minutes(apex.projection())}")
+        out(f"machine after: {machine()}")
+
+    def models(self, options) -> None:
+        import torch
+
+        from mlbackend.cpuinfo import describe
+        from mlbackend.nets.bench import FULL_FOLDS, machine, model_trainers, synthetic_maps
+        from mlbackend.nets.fast import default_workers
+        from mlbackend.nets.plugin_base import FlowNetPlugin
+        from mlbackend.registry import get_plugin_class
+
+        out = self.stdout.write
+        names = [name.strip() for name in options["models"].split(",") if name.strip()]
+        classes = []
+        for name in names:
+            cls = get_plugin_class(name)
+            if not issubclass(cls, FlowNetPlugin):
+                raise CommandError(f"{name} is not a flow-map network (mlbackend.sdk.nets.FlowNetPlugin).")
+            classes.append(cls)
+        data, maps = synthetic_maps(options["samples"], options["subjects"])
+        workers = options["workers"] or default_workers("cpu", options["subjects"])
+        out(f"CPU: {describe()}")
+        out(f"machine: {machine()}; torch {torch.__version__}; {workers} worker processes")
+        out(f"data: {len(data)} samples of {options['subjects']} subjects, synthetic 3x28x28 maps (no optical flow); "
+            f"{options['epochs']} epochs per fold timed, projected to {FULL_FOLDS} folds x each model's published "
+            "epochs")
+        out(f"{'model':<16}{'trainer':<36}{'ms/fold-epoch':>14}{'wall s':>8}{'CPU s':>8}  projection")
+        for cls in classes:
+            for row in model_trainers(cls, maps, data, epochs=options["epochs"], workers=options["workers"]):
+                if row.run is None:
+                    out(f"{row.model:<16}{row.trainer:<36}{'-':>14}{'-':>8}{'-':>8}  {row.note}")
+                    continue
+                out(f"{row.model:<16}{row.trainer:<36}{row.run.per_epoch_fold_ms:>14.1f}{row.run.wall:>8.1f}"
+                    f"{row.run.cpu:>8.1f}  {_minutes(row.projection())} ({FULL_FOLDS} x {row.published_epochs})")
         out(f"machine after: {machine()}")

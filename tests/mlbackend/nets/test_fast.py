@@ -85,7 +85,7 @@ def test_progress_runs_to_the_end_and_cancelling_stops(maps_data, tmp_path):
                   workdir=tmp_path / "b", progress=quiet, should_stop=lambda: True, workers=1)
 
 
-def test_only_fold_parallel_plugins_take_the_fast_path(maps_data, tmp_path):
+def test_only_flow_map_networks_take_the_fast_path(maps_data, tmp_path):
     data, _ = maps_data
     assert supports_loso_fast(STSTNetPlugin()) and not supports_loso_fast(DummyPlugin())
     with pytest.raises(PluginError):
@@ -94,7 +94,7 @@ def test_only_fold_parallel_plugins_take_the_fast_path(maps_data, tmp_path):
         loso_fast(lambda: STSTNetPlugin(labels=LABELS), data[:10], labels=LABELS, workdir=tmp_path, progress=quiet)
 
 
-def test_the_shared_evaluator_hands_fast_plugins_to_loso_fast_and_keeps_the_plain_loop_otherwise(maps_data, tmp_path):
+def test_the_shared_evaluator_hands_every_flow_net_to_loso_fast_with_the_plain_loops_numbers(maps_data, tmp_path):
     data, maps = maps_data
     plugin = injected(STSTNetPlugin, maps)
     dispatched = run(loso_evaluate, plugin, data, tmp_path, "dispatched", fast=True)
