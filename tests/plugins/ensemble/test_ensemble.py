@@ -67,8 +67,9 @@ def test_the_shared_evaluator_fits_it_per_fold_with_one_map_cache(maps_injected,
             caches.append(cache)
             super().share_cache(cache)
 
+    # Threads: the recording lists and the shared cache are this process's (forked fold workers would fill copies).
     report = loso_evaluate(lambda: Recording(labels=LABELS, params=PARAMS), maps_injected, labels=list(LABELS),
-                           workdir=tmp_path, progress=quiet, device="cpu", seed=0)
+                           workdir=tmp_path, progress=quiet, device="cpu", seed=0, trainer="threads")
     assert sorted(map(tuple, seen)) == [("s00", "s01"), ("s00", "s02"), ("s01", "s02")]
     assert len(report.samples) == len(maps_injected)  # every held-out clip predicted once, by its own fold
     assert caches and all(cache is caches[0] for cache in caches) and len(caches[0]) == len(maps_injected)
