@@ -46,3 +46,26 @@ def test_a_reviewer_adjudicates_a_coders_event_into_gold(transactional_db, page,
     gold = CodingEvent.objects.get(clip=clip, status=CodingEvent.Status.REVIEWED)
     assert (gold.onset, gold.apex, gold.offset, gold.coder.username) == (30, 34, 40, "reviewer")
     assert list(gold.derived_from.values_list("pk", flat=True)) == [theirs.pk]
+
+
+def test_a_coder_submits_the_clip_and_goes_to_the_next_one(transactional_db, page, login, import_clip, sample_dir,
+                                                          project, lead, coder):
+    first = import_clip(sample_dir / "single_face.mp4")
+    second = import_clip(sample_dir / "no_face.mp4")
+    assignment_create(project=project, clips=[first, second], coders=[coder], assigned_by=lead)
+    draft = event_create(clip=first, coder=coder, onset=5, apex=8, offset=20, aus=[{"number": 12}])
+    login(page, "coder")
+    page.goto(f"/clips/{first.pk}/")
+    expect(page.locator("#stage")).to_have_attribute("data-frame", "0")
+    expect(page.locator("#other-lanes")).to_be_hidden()  # single-coded: no one else's lane, no gold yet
+
+    with page.expect_navigation():
+        page.keyboard.press("Shift+S")
+    draft.refresh_from_db()
+    assert draft.status == CodingEvent.Status.SUBMITTED
+    assert first.assignments.get(coder=coder).status == "submitted"
+
+    expect(page.locator("#stage")).to_have_attribute("data-frame", "0")
+    with page.expect_navigation():
+        page.keyboard.press("J")
+    assert page.url.endswith(f"/clips/{second.pk}/")
