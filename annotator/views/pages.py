@@ -154,6 +154,7 @@ def workspace(request, clip_id: int):
         "aus": [{"number": n, "name": AU_NAMES.get(n, "")} for n in project.au_set],
         "intensities": list(INTENSITIES),
         "otherEvents": other_lanes(request.user, clip, role),
+        "presenceSocket": f"/ws/clips/{clip.pk}/",  # annotator/routing.py: a socket route, not a Django URL
         "canCode": can_code(role),
         "canAdjudicate": can_adjudicate(role),
         "user": request.user.username,

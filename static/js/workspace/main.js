@@ -4,6 +4,7 @@ import { loadAnalysis } from "./analysis.js";
 import { applyAu, current, edit, isDirty, normaliseAus, removeEvent, resolveConflict, select, setMarker, sortedEvents, track } from "./coding.js";
 import { $, clip, config, editor, element, help, last, state } from "./core.js";
 import { prefetch } from "./frames.js";
+import { watchClip } from "./presence.js";
 import { KEYS, onEvent, onKeyDown, press, submitClip, toggleHelp } from "./keys.js";
 import { renderConflict, renderEditor, renderList, renderStatus } from "./panel.js";
 import { proposeInterval } from "./proposals.js";
@@ -163,6 +164,7 @@ export function setup() {
   render();
   loadSuggestions();
   loadAnalysis();
+  watchClip();
 }
 
 setup();

@@ -13,35 +13,68 @@ const timing = ({ onset, apex, offset }) => `${onset}–${apex ?? "·"}–${offs
 const label = (lane, event) =>
   [`${lane.name} #${event.id} ${event.kind} ${timing(event)}`, event.emotion, event.status].filter(Boolean).join(" · ");
 const goldLane = () => lanes.find((lane) => lane.gold);
+const coderLane = (name) => lanes.find((lane) => !lane.gold && lane.name === name);
 
 export function addReviewLanes() {
+  for (const lane of lanes) mountLane(lane);
+  showLanes();
   const box = $("#other-lanes");
-  for (const lane of lanes) {
-    if (lane.gold && !lane.events.length && !config.canAdjudicate) continue;
-    const spans = element("div", { className: "lane-spans" });
-    const row = element("div", { className: `lane${lane.gold ? " gold" : ""}` },
-      element("span", { className: "lane-name", textContent: lane.name }), spans);
-    row.dataset.coder = lane.name;
-    box.append(row);
-    addLane({
-      name: lane.gold ? "gold" : `coder:${lane.name}`, container: spans, items: () => lane.events,
-      span: (event) => {
-        const picked = review.picked?.event.id === event.id;
-        const span = bar(`span other${picked ? " selected" : ""}`, event, label(lane, event));
-        span.dataset.event = event.id;
-        return span;
-      },
-    });
-  }
-  box.hidden = !box.children.length;
   box.addEventListener("pointerdown", (e) => {
     const span = e.target.closest("[data-event]");
     if (!span) return;
-    const lane = lanes.find((candidate) => candidate.name === span.closest(".lane").dataset.coder);
+    const row = span.closest(".lane");
+    const lane = row.classList.contains("gold") ? goldLane() : coderLane(row.dataset.coder);
     pick(lane, lane.events.find((event) => event.id === Number(span.dataset.event)));
   });
   $("#make-gold").addEventListener("click", makeGold);
   $("#comment-form").addEventListener("submit", (e) => { e.preventDefault(); addComment(); });
+}
+
+// A lane's row under the timeline; the gold lane stays out of sight until it has a code or the user makes them.
+function mountLane(lane) {
+  const spans = element("div", { className: "lane-spans" });
+  const row = element("div", { className: `lane${lane.gold ? " gold" : ""}` },
+    element("span", { className: "lane-name", textContent: lane.name }), spans);
+  row.dataset.coder = lane.name;
+  const box = $("#other-lanes");
+  if (lane.gold) box.append(row);
+  else box.insertBefore(row, box.querySelector(".lane.gold"));
+  addLane({
+    name: lane.gold ? "gold" : `coder:${lane.name}`, container: spans, items: () => lane.events,
+    span: (event) => {
+      const picked = review.picked?.event.id === event.id;
+      const span = bar(`span other${picked ? " selected" : ""}`, event, label(lane, event));
+      span.dataset.event = event.id;
+      return span;
+    },
+  });
+}
+
+function showLanes() {
+  const gold = $("#other-lanes .lane.gold");
+  if (gold) gold.hidden = !goldLane().events.length && !config.canAdjudicate;
+  $("#other-lanes").hidden = !lanes.some((lane) => !lane.gold || lane.events.length || config.canAdjudicate);
+}
+
+// Someone saved on this clip (presence.js heard it): the lanes are read again through the visibility-checked events
+// API. The user's own lane is left to its autosave, which already tells a save made elsewhere apart.
+export async function refreshLanes() {
+  const { status, data } = await api("GET", endpoint("events"));
+  if (status !== 200) return;
+  for (const lane of lanes) lane.events = [];
+  for (const event of data) {
+    if (event.coder === config.user) continue;
+    let lane = event.status === "reviewed" ? goldLane() : coderLane(event.coder);
+    if (!lane) {
+      lane = { name: event.coder, gold: false, events: [] };
+      lanes.push(lane);
+      mountLane(lane); // blindness ended meanwhile, or a coder started
+    }
+    lane.events.push(event);
+  }
+  for (const lane of lanes) lane.events.sort((a, b) => a.onset - b.onset || a.id - b.id);
+  showLanes();
+  renderTimeline();
 }
 
 async function pick(lane, event) {
