@@ -85,6 +85,7 @@ async function pick(lane, event) {
   panel.hidden = false;
   $("#review-picked").textContent = label(lane, event);
   $("#make-gold").hidden = !config.canAdjudicate || lane.gold;
+  $("#comment-form").hidden = !config.canCode && !config.canAdjudicate; // a viewer reads the thread
   $("#comment-list").replaceChildren();
   const { status, data } = await api("GET", endpoint("comments", event.id));
   if (review.picked?.event !== event) return;
