@@ -9,6 +9,7 @@ from annotator.permissions import (
     blind_coding_open, can_code, can_edit_event, can_see_event, can_set_event_status, coding_locked, role_for,
 )
 from annotator.services.assignments import assignment_mark_started
+from annotator.services.clip_presence import clip_changed_publish
 from annotator.validation import normalise_aus, validate_free_text
 
 EDITABLE_FIELDS = ("onset", "apex", "offset", "kind", "emotion", "aus", "notes", "status")
@@ -69,6 +70,7 @@ def record_revision(event: CodingEvent, action: str, user) -> None:
         event_id_value=event.pk, clip_id=event.clip_id, action=action, version=event.version,
         snapshot=event_snapshot(event), changed_by=user,
     )
+    clip_changed_publish(event)
 
 
 LOCKED_MESSAGE = "You submitted your coding of this clip; the lead can change it."

@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from annotator.api.serializers import ClipSerializer, EventSerializer
@@ -10,7 +11,7 @@ from annotator.api.upload_throttle import upload_refusal
 from annotator.facs import AU_NAMES, INTENSITIES
 from annotator.forms import MemberForm, SubjectForm, UploadForm
 from annotator.models import Clip
-from annotator.permissions import can_code, can_create_accounts, can_create_project, can_manage, can_reingest
+from annotator.permissions import can_adjudicate, can_code, can_create_accounts, can_create_project, can_manage, can_reingest
 from annotator.selectors.access import clip_for_user, events_visible, project_for_user, projects_for_user
 from annotator.selectors.clip_table import ClipFilters, clip_table_page
 from annotator.selectors.clips import clips_of_project, map_samples_by_dataset
@@ -18,6 +19,7 @@ from annotator.services.audit import media_view_record
 from annotator.services.clips import clip_create_from_uploads, clip_reingest
 from annotator.services.projects import membership_set, subject_create, subject_get_or_create
 from annotator.views.exports import exports_context
+from annotator.views.workspace_lanes import other_lanes
 from annotator.views.workspace_urls import workspace_urls
 
 
@@ -151,9 +153,12 @@ def workspace(request, clip_id: int):
         "emotions": project.emotion_labels,
         "aus": [{"number": n, "name": AU_NAMES.get(n, "")} for n in project.au_set],
         "intensities": list(INTENSITIES),
+        "otherEvents": other_lanes(request.user, clip, role),
+        "presenceSocket": f"/ws/clips/{clip.pk}/",  # annotator/routing.py: a socket route, not a Django URL
         "canCode": can_code(role),
+        "canAdjudicate": can_adjudicate(role),
         "user": request.user.username,
-        "urls": workspace_urls(clip),
+        "urls": workspace_urls(clip) | {"nextClip": f"{reverse('clip-next')}?project={project.pk}"},
     }
     neighbours = {
         "previous": siblings[position - 1] if position else None,

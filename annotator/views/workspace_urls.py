@@ -23,6 +23,9 @@ ROUTES = {
     "magnified": ("api-clip-magnified", True, True),
     "propose": ("api-clip-propose-interval", True, False),
     "proposal": ("api-clip-proposal", True, True),
+    "gold": ("api-clip-gold", True, False),
+    "comments": ("api-event-comments", False, True),
+    "submit": ("api-clip-submit", True, False),
 }
 
 

@@ -27,15 +27,17 @@ def publish_outside_playwrights_loop(monkeypatch):
     """Playwright's event loop runs in the test's thread, where asgiref's async_to_sync refuses to work. job_publish
     sends job states through the channel layer on commit (ingest in fixtures, jobs run here): from a helper thread.
     Only the send moves; the on-commit hook stays in the thread whose transaction it waits for."""
-    from annotator.services import jobs
+    from annotator.services import clip_presence, jobs
 
-    send = jobs._send_job_update
+    def from_a_thread(send):
+        def send_from_a_thread(*args):
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(send, *args).result()
+        return send_from_a_thread
 
-    def send_from_a_thread(job_id):
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(send, job_id).result()
-
-    monkeypatch.setattr(jobs, "_send_job_update", send_from_a_thread)
+    monkeypatch.setattr(jobs, "_send_job_update", from_a_thread(jobs._send_job_update))
+    # Event changes ping the clip's open workspaces the same way (annotator.services.clip_presence).
+    monkeypatch.setattr(clip_presence, "_send_clip_changed", from_a_thread(clip_presence._send_clip_changed))
 
 
 # Module scope: while Playwright runs, its event loop occupies this thread, so tests elsewhere that call

@@ -1,9 +1,10 @@
 // The keyboard: one table of keys (the help overlay is built from it), AU and emotion entry.
-import { applyAu, clearApex, createEvent, current, edit, goToMarker, removeEvent, selectNeighbour, setEmotion, setMarker } from "./coding.js";
+import { applyAu, clearApex, createEvent, current, edit, goToMarker, isDirty, removeEvent, selectNeighbour, setEmotion, setMarker } from "./coding.js";
 import { $, config, editor, help, last, state } from "./core.js";
 import { renderEntry } from "./panel.js";
 import { proposeInterval } from "./proposals.js";
 import { acceptSuggestion, nextSuggestion } from "./suggestions.js";
+import { makeGold, nextClip, submitCoding } from "./review.js";
 import { redo, undo } from "./undo.js";
 import { changeRate, cycleFlowGain, cycleView, draw, flash, play, seek, toggleView } from "./viewer.js";
 import { panBy, zoom, zoomBy } from "./zoom.js";
@@ -13,6 +14,8 @@ export const onEvent = (action) => () => {
   if (event) action(event);
   else flash("Select or start an event first (N).");
 };
+
+export const submitClip = () => submitCoding(state.events.some((event) => isDirty(event) || event.inflight || event.conflict));
 
 // [keys, how the help shows them, what they do, handler, changes coding?]; the help overlay is built from this list.
 export const KEYS = [
@@ -59,6 +62,9 @@ export const KEYS = [
     (key) => panBy((key === "," ? -0.5 : 0.5) * zoom.span)],
   [["Ctrl+Z"], "Ctrl+Z", "undo your last change to the events (saved as a new version)", () => undo()],
   [["Ctrl+Shift+Z"], "Ctrl+Shift+Z", "redo", () => redo()],
+  [["Shift+S"], "Shift+S", "submit your coding of this clip (your drafts become submitted)", submitClip, true],
+  [["J"], "J", "next clip of your queue", nextClip],
+  [["Shift+G"], "Shift+G", "make a gold code from the other coder's event picked on its lane (lead, reviewer)", makeGold],
   [["?"], "?", "show / hide this help", () => toggleHelp()],
   [["Escape"], "Esc", "close help, cancel an entry, leave a text field", () => toggleHelp(false)],
 ];

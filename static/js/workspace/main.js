@@ -4,10 +4,12 @@ import { loadAnalysis } from "./analysis.js";
 import { applyAu, current, edit, isDirty, normaliseAus, removeEvent, resolveConflict, select, setMarker, sortedEvents, track } from "./coding.js";
 import { $, clip, config, editor, element, help, last, state } from "./core.js";
 import { prefetch } from "./frames.js";
-import { KEYS, onEvent, onKeyDown, press, toggleHelp } from "./keys.js";
+import { watchClip } from "./presence.js";
+import { KEYS, onEvent, onKeyDown, press, submitClip, toggleHelp } from "./keys.js";
 import { renderConflict, renderEditor, renderList, renderStatus } from "./panel.js";
 import { proposeInterval } from "./proposals.js";
 import { loadSuggestions, renderSuggestions, renderTarget } from "./suggestions.js";
+import { addReviewLanes, nextClip } from "./review.js";
 import { addDefaultLanes } from "./timeline.js";
 import { flash, note, play, renderFrame, seek, setRate, setView, sizeReadout } from "./viewer.js";
 import { frameAt, renderZoom, wireZoom } from "./zoom.js";
@@ -46,6 +48,7 @@ export function setup() {
     face.title = $("#face-reason").textContent;
   }
   addDefaultLanes();
+  addReviewLanes();
   sizeReadout();
   wireZoom();
   if (!config.canCode) $("#new-event").hidden = true;
@@ -102,6 +105,8 @@ export function setup() {
     seek(event.local.onset);
   });
   $("#new-event").addEventListener("click", () => press("N"));
+  $("#submit-coding")?.addEventListener("click", submitClip);
+  $("#next-clip").addEventListener("click", nextClip);
   $("#suggestion-list").addEventListener("click", (e) => {
     const button = e.target.closest("button[data-prediction]");
     if (!button) return;
@@ -159,6 +164,7 @@ export function setup() {
   render();
   loadSuggestions();
   loadAnalysis();
+  watchClip();
 }
 
 setup();

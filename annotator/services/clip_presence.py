@@ -1,0 +1,29 @@
+"""Tell the clip's open workspaces that one of its events changed, once the change is committed.
+
+The message names only the event's coder and whether it is gold; the consumer (annotator.consumers) forwards a bare
+"changed" ping to the members allowed to see that coder's codes, and their page refetches through the
+visibility-checked events API: no timing ever travels over the socket, and a blind coder is not even pinged.
+"""
+
+from functools import partial
+
+from django.db import transaction
+
+from annotator.models import CodingEvent
+
+
+def clip_group(clip_id: int) -> str:
+    return f"clip-{clip_id}"
+
+
+def clip_changed_publish(event: CodingEvent) -> None:
+    message = {"type": "clip.changed", "coder": event.coder_id,
+               "reviewed": event.status == CodingEvent.Status.REVIEWED}
+    transaction.on_commit(partial(_send_clip_changed, event.clip_id, message), robust=True)
+
+
+def _send_clip_changed(clip_id: int, message: dict) -> None:
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    async_to_sync(get_channel_layer().group_send)(clip_group(clip_id), message)
