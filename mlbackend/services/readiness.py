@@ -40,7 +40,10 @@ def job_blocker(*, project, kind: str, plugin_class, label_source: str, evaluate
     stats = stats or code_stats(project, label_source)
     which = "reviewed" if label_source == ModelVersion.LabelSource.REVIEWED else "submitted or reviewed"
     if not stats.codes:
-        return f"No {which} codes yet: coders submit their events first."
+        if label_source == ModelVersion.LabelSource.REVIEWED:
+            return ("No reviewed codes yet: a reviewer makes gold codes from the coders' events, or the lead marks "
+                    "submitted codes reviewed (or train on submitted codes).")
+        return "No submitted or reviewed codes yet: coders submit their events first."
     capabilities = plugin_class.capabilities
     loso = kind == EVALUATE or (evaluate and bool(capabilities & {EMOTION, AUS, SPOTTING}))
     if loso and stats.subjects < LOSO_SUBJECTS:

@@ -11,7 +11,10 @@ def test_start_is_disabled_with_the_reason(transactional_db, page, login, projec
     page.goto(f"/projects/{project.pk}/ml/")
     start, reason = page.locator("#ml-start-button"), page.locator("#ml-start-reason")
     expect(start).to_be_disabled()
+    expect(reason).to_contain_text("No reviewed codes yet: a reviewer makes gold codes")  # opens on gold codes
+    page.locator("#ml-start select[name=label_source]").select_option("submitted")
     expect(reason).to_contain_text("No submitted or reviewed codes yet")
+    expect(start).to_be_disabled()
     page.locator("#ml-start select[name=kind]").select_option("preannotate")
     expect(reason).to_contain_text("model in this project: train one first")
     expect(start).to_be_disabled()

@@ -152,11 +152,12 @@ def test_evaluate_jobs_accept_spotting_plugins(lead, coded_project):
 def test_spotting_needs_two_subjects(lead_api, spotting_project, fake_spotter):
     CodingEvent.objects.exclude(clip__subject__code="P01").delete()
     refused = lead_api.post(f"/api/projects/{spotting_project.pk}/ml/jobs/",
-                            {"kind": "evaluate", "plugin": "fake_spotter"}, format="json")
+                            {"kind": "evaluate", "plugin": "fake_spotter", "label_source": "submitted"}, format="json")
     assert refused.status_code == 400 and "at least 2 subjects" in str(refused.json())  # before it is queued
     from annotator.services.jobs import job_create
 
-    job = job_create(kind="evaluate", project=spotting_project, params={"plugin": "fake_spotter"})
+    job = job_create(kind="evaluate", project=spotting_project,
+                     params={"plugin": "fake_spotter", "label_source": "submitted"})
     tasks.evaluate(job.pk)  # and the worker checks again
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and "at least two subjects" in job.error
