@@ -18,7 +18,7 @@ def reference_jpeg_hashes(path) -> list[str]:
     """An independent decode: PyAV, every frame to bgr24, JPEG at the configured quality."""
     params = [int(cv2.IMWRITE_JPEG_QUALITY), int(settings.MESTUDIO_INGEST["JPEG_QUALITY"])]
     hashes = []
-    with av.open(str(path)) as container:
+    with av.open(str(path), format="mov") as container:  # the samples are MP4/MOV: the mov demuxer reads both
         for frame in container.decode(container.streams.video[0]):
             ok, encoded = cv2.imencode(".jpg", frame.to_ndarray(format="bgr24"), params)
             assert ok
@@ -28,7 +28,8 @@ def reference_jpeg_hashes(path) -> list[str]:
 
 def opencv_frames(path) -> list[np.ndarray]:
     """A second decoder (OpenCV's own FFmpeg build and colour conversion)."""
-    capture = cv2.VideoCapture(str(path))
+    # A trusted sample file, opened only to compare decoders: uploads never reach this (the app's opener allow-lists).
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     frames = []
     try:
         while True:
@@ -103,7 +104,7 @@ def test_served_frame_n_is_closest_to_opencv_frame_n(name, sample_dir, import_cl
 def test_container_frame_count_that_lies_is_flagged_and_the_decoded_count_wins(sample_dir, import_clip, coder_api):
     clip = import_clip(sample_dir / "no_face.mp4")
     assert clip.status == clip.Status.READY, clip.error
-    with av.open(str(sample_dir / "no_face.mp4")) as container:
+    with av.open(str(sample_dir / "no_face.mp4"), format="mov") as container:
         declared = container.streams.video[0].frames
         decoded = sum(1 for _ in container.decode(video=0))
     assert (declared, decoded) == (98, 95)  # the sample itself: header says 98, 95 decode
