@@ -23,6 +23,13 @@ class SheetFormat(DatasetFormat):
     def subject_code(self, cell) -> str:
         return cell_text(cell)
 
+    def own_subject(self, cell):
+        """The sheet's subject cell without the "<format>-" prefix MEStudio's codes carry (see
+        services.datasets.subject_code_for), so a sheet MEStudio exported imports to the same subjects."""
+        text = cell_text(cell)
+        prefix = f"{self.name}-"
+        return text[len(prefix):] if text.lower().startswith(prefix) else cell
+
     def clip_name(self, record: dict) -> str:
         return cell_text(record[self.column("clip")])
 
@@ -47,7 +54,7 @@ class SheetFormat(DatasetFormat):
         for path in paths:
             for line, record in records(read_sheet(path, sheet=self.pick_sheet(path)), required):
                 row = SheetRow(
-                    line=line, subject=self.subject_code(record[self.column("subject")]),
+                    line=line, subject=self.subject_code(self.own_subject(record[self.column("subject")])),
                     clip=self.clip_name(record),
                     onset=record[self.column("onset")], apex=record.get(self.column("apex")),
                     offset=record[self.column("offset")], aus=record.get(self.column("aus")),
