@@ -15,6 +15,27 @@ SAMPLE_DIR = Path(os.environ.get("MESTUDIO_SAMPLE_DIR", REPO / "var" / "cache" /
 SAMPLE_VIDEOS = ("single_face.mp4", "no_face.mp4", "WolfgangLanger_Pexels.mp4", "face_noface.mov", "noface_face.mov")
 
 
+# A test asking for any of these reaches the database (and so, in the services pass, PostgreSQL and Redis).
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                     "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL + Redis pass (MESTUDIO_SERVICES_PASS, set by `make test-services`) runs every test that
+    reaches the database, the broker or the channel layer; one that touches none of them (decoders, networks,
+    metrics) computes the same thing it did in the embedded pass, so running it twice only costs time."""
+    if not os.environ.get("MESTUDIO_SERVICES_PASS"):
+        return
+    kept, deselected = [], []
+    for item in items:
+        reaches_services = (item.get_closest_marker("django_db") or item.get_closest_marker("services")
+                            or DATABASE_FIXTURES & set(item.fixturenames))
+        (kept if reaches_services else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_broker(tmp_path_factory):
     """Keep test messages out of a developer's `make run` queue: tests get their own filesystem broker."""
