@@ -63,6 +63,9 @@ ROUTES = {
     "projects/<int:project_id>/imports/<int:job_id>.json": "404 403 403 403 302 404",
     "clips/<int:clip_id>/": "200 200 200 200 302 404",
     "clips/<int:clip_id>/retry/": "405 405 405 405 302 405",
+    "projects/<int:project_id>/ml/zoo/": "200 403 403 403 302 404",
+    "projects/<int:project_id>/ml/zoo/start/": "405 405 405 405 302 405",
+    "projects/<int:project_id>/ml/zoo/<slug:zoo_id>/": "200 403 403 403 302 404",
     "api/schema/": "200 200 200 200 403 200",
     "api/docs/": "200 200 200 200 403 200",
     "api/token/": "405 405 405 405 405 405",
@@ -110,7 +113,7 @@ ROUTES = {
 # Flow and magnified images exist once the clip's analysis has run (not in this world): 404 for every member.
 # Django's admin: staff only, each of its many generated routes guarded by the admin site (one probe below).
 ADMIN_PREFIX = "admin/"
-STRINGS = {"name": "apex", "fmt": "csv", "figure": "confusion", "uidb64": "MQ", "token": "forged-token"}
+STRINGS = {"zoo_id": "zoo-1", "name": "apex", "fmt": "csv", "figure": "confusion", "uidb64": "MQ", "token": "forged-token"}
 FORMATS = {"projects/<int:project_id>/agreement/<str:name>.<str:fmt>": "png",
            "ml/reports/<int:report_id>/download.<str:fmt>": "json"}
 

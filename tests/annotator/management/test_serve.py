@@ -68,8 +68,10 @@ def descendants(root: int) -> set[int]:
 
 
 def worker_pid(serve_pid: int) -> int | None:
+    """The main worker (the one running beat), not the instant-queue worker beside it."""
     for pid in descendants(serve_pid):
-        if proc_stat(pid) and proc_stat(pid)[1] == serve_pid and " celery " in cmdline(pid):
+        if proc_stat(pid) and proc_stat(pid)[1] == serve_pid and " celery " in cmdline(pid) \
+                and " mestudio@" in cmdline(pid):
             return pid
     return None
 
@@ -105,6 +107,9 @@ def kill_leftovers(pids) -> list[str]:
     return lines
 
 
+WORKERS = 2  # the main worker (with beat) and the instant-queue worker
+
+
 def ready_workers(log_path: Path) -> int:
     return log_path.read_text(errors="replace").count(" ready.")
 
@@ -115,7 +120,7 @@ def test_a_killed_worker_is_restarted_and_stop_leaves_no_child(tmp_path):
     serve, log_path = start_serve(tmp_path, port)
     seen: set[int] = set()
     try:
-        wait_for(serve, lambda: answers(port) and ready_workers(log_path) >= 1, "the web server and the worker")
+        wait_for(serve, lambda: answers(port) and ready_workers(log_path) >= WORKERS, "the web server and the workers")
         first = worker_pid(serve.pid)
         assert first is not None
         seen |= descendants(serve.pid)
@@ -123,7 +128,7 @@ def test_a_killed_worker_is_restarted_and_stop_leaves_no_child(tmp_path):
 
         os.kill(first, signal.SIGKILL)
         second = wait_for(serve, lambda: (pid := worker_pid(serve.pid)) not in (None, first) and pid, "a new worker")
-        wait_for(serve, lambda: ready_workers(log_path) >= 2, "the new worker to be ready")
+        wait_for(serve, lambda: ready_workers(log_path) >= WORKERS + 1, "the new worker to be ready")
         assert serve.poll() is None
         assert answers(port), "the web server went down with the worker"
         assert proc_stat(second) is not None
@@ -148,7 +153,7 @@ def test_children_do_not_outlive_a_killed_serve(tmp_path):
     port = free_port()
     serve, log_path = start_serve(tmp_path, port)
     try:
-        wait_for(serve, lambda: answers(port) and ready_workers(log_path) >= 1, "the web server and the worker")
+        wait_for(serve, lambda: answers(port) and ready_workers(log_path) >= WORKERS, "the web server and the workers")
         children = descendants(serve.pid)
         # A pidfd turns readable when its process exits, whoever its parent is by then: a wait with no polling.
         exits = {pid: os.pidfd_open(pid) for pid in children}
