@@ -85,11 +85,14 @@ def zoo_table(reports) -> dict:
     rows = []
     for report in reports:
         overall = report.overall or {}
+        per_dataset = {name: {"uf1": report.per_dataset[name]["uf1"], "uar": report.per_dataset[name]["uar"]}
+                       for name in datasets if name in report.per_dataset}
         rows.append({
             "plugin": report.plugin, "report": report.pk, "uf1": overall.get("uf1"), "uar": overall.get("uar"),
             "n": overall.get("n", 0), "seconds": _seconds(report.job) if report.job_id else None,
-            "per_dataset": {name: {"uf1": report.per_dataset[name]["uf1"], "uar": report.per_dataset[name]["uar"]}
-                            for name in datasets if name in report.per_dataset},
+            "per_dataset": per_dataset,
+            # One cell per column of `datasets`, empty where this report has no sample of that dataset.
+            "cells": [per_dataset.get(name, {}) for name in datasets],
         })
     rows.sort(key=lambda row: (-(row["uf1"] or 0.0), -(row["uar"] or 0.0), row["plugin"]))
     return {"protocol": protocol, "protocol_name": PROTOCOLS.get(protocol, protocol),

@@ -69,5 +69,5 @@ class Command(ImportDatasetCommand):
             report = {**report, "rows": [r for r in report["rows"] if r["outcome"] == "imported"]}
             summary = report["summary"]
             self.stdout.write(f"{summary['images_unmatched']} images without a row; per dataset: "
-                              + ", ".join(f"{k} {v}" for k, v in summary["per_dataset"].items()))
+                              + ", ".join(f"{k} {v}" for k, v in sorted(summary["per_dataset"].items())))
         super()._print(report, as_json=as_json)
