@@ -66,3 +66,16 @@ class SheetFormat(DatasetFormat):
 
     def adjust(self, row: SheetRow, record: dict, clips: dict[tuple[str, str], ClipSource]) -> None:
         """A format's own touch on a row (a frame shift, a note); most formats need none."""
+
+
+class SubFolderSheetFormat(SheetFormat):
+    """The CASME family's layout: frames under sub<NN>/<clip>/, subjects written as numbers in the sheet."""
+
+    def clip_key(self, parts):
+        if len(parts) >= 2 and re.fullmatch(r"sub\d+", parts[-2], re.IGNORECASE):
+            return f"sub{int(parts[-2][3:]):02d}", parts[-1]
+        return None
+
+    def subject_code(self, cell):
+        number = digits(cell)
+        return f"sub{number:02d}" if number is not None else ""

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from annotator.datasets.base import register
 from annotator.datasets.sheets import SHEET_SUFFIXES
-from annotator.datasets.tabular import SheetFormat, digits
+from annotator.datasets.tabular import SubFolderSheetFormat
 
 
 @register
-class Casme(SheetFormat):
+class Casme(SubFolderSheetFormat):
     name = "casme"
     label = "CASME"
     fps = 60.0
@@ -25,15 +25,6 @@ class Casme(SheetFormat):
     columns = {"subject": "Subject", "clip": "Filename", "onset": "OnsetF", "apex": "ApexF1",
                "offset": "OffsetF", "aus": "Action Units", "emotion": "Emotion"}
     notes = ("CASME: the apex is the sheet's ApexF1; ApexF2 is not imported.",)
-
-    def clip_key(self, parts):
-        if len(parts) >= 2 and re.fullmatch(r"sub\d+", parts[-2], re.IGNORECASE):
-            return f"sub{int(parts[-2][3:]):02d}", parts[-1]
-        return None
-
-    def subject_code(self, cell):
-        number = digits(cell)
-        return f"sub{number:02d}" if number is not None else ""
 
     def sheet_paths(self, root: Path) -> list[Path]:
         found = sorted(

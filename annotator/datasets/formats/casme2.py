@@ -3,11 +3,11 @@
 import re
 
 from annotator.datasets.base import register
-from annotator.datasets.tabular import SheetFormat, digits
+from annotator.datasets.tabular import SubFolderSheetFormat
 
 
 @register
-class Casme2(SheetFormat):
+class Casme2(SubFolderSheetFormat):
     name = "casme2"
     label = "CASME II"
     fps = 200.0
@@ -16,12 +16,3 @@ class Casme2(SheetFormat):
     sheet_what = "CASME II coding sheet (CASME2-coding-*.xlsx or CASME2_label*.xls)"
     columns = {"subject": "Subject", "clip": "Filename", "onset": "OnsetFrame", "apex": "ApexFrame",
                "offset": "OffsetFrame", "aus": "Action Units", "emotion": "Estimated Emotion"}
-
-    def clip_key(self, parts):
-        if len(parts) >= 2 and re.fullmatch(r"sub\d+", parts[-2], re.IGNORECASE):
-            return f"sub{int(parts[-2][3:]):02d}", parts[-1]
-        return None
-
-    def subject_code(self, cell):
-        number = digits(cell)
-        return f"sub{number:02d}" if number is not None else ""
