@@ -1,10 +1,22 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
 from annotator.models import AuditEntry, Clip, CodingEvent, EventRevision, Job, Membership, Project, Subject
+from annotator.services.projects import membership_remove, membership_set
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if self.instance.pk and not any(row.get("role") == Membership.Role.LEAD for row in kept):
+            raise ValidationError("A project keeps at least one lead.")
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 1
 
 
@@ -12,6 +24,22 @@ class MembershipInline(admin.TabularInline):
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "default_fps", "created_at"]
     inlines = [MembershipInline]
+
+    def save_formset(self, request, form, formset, change):
+        """Role changes go through the membership services, so the audit trail names the administrator."""
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        project = form.instance
+        for membership, changed in formset.changed_objects:
+            membership_set(project=project, user=membership.user, role=membership.role, set_by=request.user)
+            if "user" in changed:  # the row now names someone else: the one it named leaves the project
+                replaced = Membership.objects.get(pk=membership.pk).user
+                membership_remove(project=project, user=replaced, removed_by=request.user)
+        for membership in formset.new_objects:
+            membership_set(project=project, user=membership.user, role=membership.role, set_by=request.user)
+        for membership in formset.deleted_objects:
+            membership_remove(project=project, user=membership.user, removed_by=request.user)
 
 
 @admin.register(Subject)

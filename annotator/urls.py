@@ -32,6 +32,7 @@ urlpatterns = [
     path("projects/<int:project_id>/upload/", pages.clip_upload, name="clip-upload"),
     path("projects/<int:project_id>/subjects/", pages.subject_add, name="subject-add"),
     path("projects/<int:project_id>/members/", pages.member_set, name="member-set"),
+    path("projects/<int:project_id>/members/<int:user_id>/remove/", pages.member_remove, name="member-remove"),
     path("projects/<int:project_id>/exports/", exports.export_start, name="export-start"),
     path("composites/new/", composites.composite_page, name="composite-new"),
     path("exports/<int:export_id>/file/", exports.export_download, name="export-download"),

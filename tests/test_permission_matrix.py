@@ -55,6 +55,7 @@ ROUTES = {
     "projects/<int:project_id>/upload/": "405 405 405 405 302 405",
     "projects/<int:project_id>/subjects/": "405 405 405 405 302 405",
     "projects/<int:project_id>/members/": "405 405 405 405 302 405",
+    "projects/<int:project_id>/members/<int:user_id>/remove/": "405 405 405 405 302 405",
     "projects/<int:project_id>/exports/": "405 405 405 405 302 405",
     "composites/new/": "200 200 200 200 302 200",
     "exports/<int:export_id>/file/": "200 403 200 403 302 404",
@@ -160,7 +161,7 @@ def world(project, lead, coder, reviewer, viewer, outsider, other_project, ready
     return {
         "project_id": project.pk, "clip_id": ready_clip.pk, "event_id": event.pk, "frame_id": 0, "block": 0,
         "job_id": Job.objects.get(clip=ready_clip).pk, "assignment_id": assignment.pk, "export_id": export.pk,
-        "version_id": version.pk, "report_id": report.pk, "prediction_id": prediction.pk,
+        "version_id": version.pk, "report_id": report.pk, "prediction_id": prediction.pk, "user_id": coder.pk,
     }
 
 

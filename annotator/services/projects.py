@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from annotator.facs import AU_NAMES, DEFAULT_AU_SET, DEFAULT_EMOTIONS
 from annotator.models import AuditEntry, CodingEvent, Membership, Project, Subject
-from annotator.permissions import can_create_project, can_manage, role_for
+from annotator.permissions import can_create_project, can_manage, is_site_admin, role_for
 from annotator.services.audit import audit_record
 from annotator.validation import validate_free_text, validate_subject_code
 
@@ -108,9 +108,10 @@ def project_update(*, project: Project, user, name: str, description: str, emoti
 
 @transaction.atomic
 def membership_set(*, project: Project, user, role: str, set_by=None) -> Membership:
-    """Add a member or change their role; `set_by` None is the system (fixtures, importers)."""
+    """Add a member or change their role; `set_by` None is the system (fixtures, importers). A site administrator
+    (Django admin) may set roles in any project: the change is audited under their name like a lead's."""
     if set_by is not None:
-        if not can_manage(role_for(set_by, project)):
+        if not (can_manage(role_for(set_by, project)) or is_site_admin(set_by)):
             raise PermissionDenied("Only the project lead manages members.")
         if user.pk == set_by.pk and role != Membership.Role.LEAD:
             raise ValidationError({"role": "You cannot demote yourself; another lead can."})
@@ -122,6 +123,22 @@ def membership_set(*, project: Project, user, role: str, set_by=None) -> Members
         audit_record(user=set_by, action=AuditEntry.Action.ROLE_CHANGE, project=project, object_type="user",
                      object_id=user.pk, before={"role": before}, after={"role": role}, detail=user.username)
     return membership
+
+
+def membership_remove(*, project: Project, user, removed_by) -> None:
+    """Take a member out of a project (lead or site administrator); the project keeps at least one lead."""
+    if not (can_manage(role_for(removed_by, project)) or is_site_admin(removed_by)):
+        raise PermissionDenied("Only the project lead manages members.")
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+        if membership is None:
+            return
+        leads = Membership.objects.filter(project=project, role=Membership.Role.LEAD).exclude(pk=membership.pk)
+        if membership.role == Membership.Role.LEAD and not leads.exists():
+            raise ValidationError({"user": "A project keeps at least one lead; make another member lead first."})
+        membership.delete()
+        audit_record(user=removed_by, action=AuditEntry.Action.ROLE_CHANGE, project=project, object_type="user",
+                     object_id=user.pk, before={"role": membership.role}, after={"role": None}, detail=user.username)
 
 
 def subject_create(

@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,7 +17,7 @@ from annotator.selectors.clip_table import ClipFilters, clip_table_page
 from annotator.selectors.clips import clips_of_project, map_samples_by_dataset
 from annotator.services.audit import media_view_record
 from annotator.services.clips import clip_create_from_uploads, clip_reingest
-from annotator.services.projects import membership_set, subject_create, subject_get_or_create
+from annotator.services.projects import membership_remove, membership_set, subject_create, subject_get_or_create
 from annotator.views.exports import exports_context
 from annotator.views.workspace_lanes import other_lanes
 from annotator.views.workspace_urls import workspace_urls
@@ -121,10 +121,24 @@ def member_set(request, project_id: int):
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 form = MemberForm()
+    return _members_fragment(request, project, form=form, status=400 if form.errors else 200)
+
+
+@require_POST
+def member_remove(request, project_id: int, user_id: int):
+    project = project_for_user(request.user, project_id)
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    try:
+        membership_remove(project=project, user=user, removed_by=request.user)
+    except ValidationError as exc:
+        return _members_fragment(request, project, form=MemberForm(), error=" ".join(exc.messages), status=400)
+    return _members_fragment(request, project, form=MemberForm())
+
+
+def _members_fragment(request, project, *, form, error: str = "", status: int = 200):
     memberships = project.memberships.select_related("user").order_by("user__username")
-    return render(request, "annotator/_members.html", {"project": project, "member_form": form,
-                                                       "memberships": memberships, "can_manage": True},
-                  status=400 if form.errors else 200)
+    return render(request, "annotator/_members.html", {"project": project, "member_form": form, "member_error": error,
+                                                       "memberships": memberships, "can_manage": True}, status=status)
 
 
 @require_POST

@@ -111,3 +111,17 @@ def test_leads_add_members_and_set_roles_with_clear_errors(lead, coder, project)
     assert client_for(lead).post(url, {"username": "coder", "role": "viewer"}).status_code == 200
     roles = dict(project.memberships.values_list("user__username", "role"))
     assert roles == {"lead": "lead", "coder": "viewer", "newbie": "reviewer"}
+
+
+@pytest.mark.django_db
+def test_leads_remove_members_but_never_the_last_lead(lead, coder, project):
+    url = f"/projects/{project.pk}/members/{{}}/remove/"
+    page = client_for(lead).get(f"/projects/{project.pk}/").content.decode()
+    assert url.format(coder.pk) in page and url.format(lead.pk) not in page, "a remove button per member but oneself"
+    assert client_for(coder).post(url.format(lead.pk)).status_code == 403
+    last = client_for(lead).post(url.format(lead.pk))
+    assert last.status_code == 400 and "at least one lead" in last.content.decode()
+    removed = client_for(lead).post(url.format(coder.pk))
+    assert removed.status_code == 200 and "coder" not in removed.content.decode().split("<form")[0]
+    assert dict(project.memberships.values_list("user__username", "role")) == {"lead": "lead"}
+    assert client_for(coder).get(f"/projects/{project.pk}/").status_code == 404, "no longer a member"
