@@ -57,8 +57,20 @@ class ClipAdmin(admin.ModelAdmin):
 
 @admin.register(CodingEvent)
 class CodingEventAdmin(admin.ModelAdmin):
+    """View only: codes change in the workspace and the API, whose services keep the revision history, the
+    version check and blind coding; an edit here would bypass all three."""
+
     list_display = ["id", "clip", "coder", "onset", "apex", "offset", "emotion", "status", "version"]
     list_filter = ["status", "kind"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(EventRevision)

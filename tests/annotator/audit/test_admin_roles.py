@@ -53,3 +53,16 @@ def test_admin_cannot_leave_a_project_without_a_lead(project, lead, coder, site_
     assert response.status_code == 200 and b"at least one lead" in response.content
     assert Membership.objects.get(project=project, user=lead).role == "lead"
     assert not AuditEntry.objects.filter(user=site_admin).exists()
+
+
+@pytest.mark.django_db
+def test_codes_are_view_only_in_admin_so_no_edit_skips_the_revision_history(ready_clip, coder, site_admin, client):
+    from annotator.services.events import event_create
+
+    event = event_create(clip=ready_clip, coder=coder, onset=3, apex=5, offset=9)
+    url = f"/admin/annotator/codingevent/{event.pk}/change/"
+    assert client.get(url).status_code == 200, "an administrator can still look"
+    client.post(url, {"onset": 1, "apex": 5, "offset": 9, "clip": ready_clip.pk, "coder": coder.pk})
+    client.post(f"/admin/annotator/codingevent/{event.pk}/delete/", {"post": "yes"})
+    event.refresh_from_db()
+    assert (event.onset, event.version) == (3, 1)
