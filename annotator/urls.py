@@ -27,6 +27,7 @@ urlpatterns = [
     path("projects/<int:project_id>/audit/", audit.audit_page, name="audit"),
     path("projects/<int:project_id>/audit.csv", audit.audit_download, name="audit-csv"),
     path("clips/<int:clip_id>/review/", studies.clip_mark_reviewed, name="clip-mark-reviewed"),
+    path("clips/<int:clip_id>/deleted/<int:event_id>/restore/", studies.event_undelete_page, name="event-undelete"),
     path("projects/<int:project_id>/", pages.project_detail, name="project"),
     path("projects/<int:project_id>/clips/", pages.clip_table, name="clip-table"),
     path("projects/<int:project_id>/upload/", pages.clip_upload, name="clip-upload"),

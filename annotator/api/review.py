@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from annotator.api.serializers import EventConflictSerializer, EventPatchSerializer, EventSerializer
 from annotator.models import EventComment
 from annotator.selectors.access import clip_for_user, event_for_user
-from annotator.services.events import event_restore
+from annotator.services.events import event_restore, event_undelete
 from annotator.services.review import MAX_SOURCES, event_comment_create, event_mark_reviewed, gold_event_create
 
 
@@ -86,3 +86,10 @@ class EventRestoreApi(APIView):
         data.is_valid(raise_exception=True)
         event = event_restore(event_id=event_id, user=request.user, **data.validated_data)
         return Response(EventSerializer(event).data)
+
+
+class EventUndeleteApi(APIView):
+    @extend_schema(request=None, responses={201: EventSerializer})
+    def post(self, request, event_id: int):
+        """Bring a deleted event back under its id (its coder or the lead); its history gains a restore row."""
+        return Response(EventSerializer(event_undelete(event_id=event_id, user=request.user)).data, status=201)

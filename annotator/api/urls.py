@@ -29,4 +29,5 @@ urlpatterns = [
     path("events/review/", review.EventMarkReviewedApi.as_view(), name="api-events-review"),
     path("events/<int:event_id>/comments/", review.EventCommentListApi.as_view(), name="api-event-comments"),
     path("events/<int:event_id>/restore/", review.EventRestoreApi.as_view(), name="api-event-restore"),
+    path("events/<int:event_id>/undelete/", review.EventUndeleteApi.as_view(), name="api-event-undelete"),
 ]

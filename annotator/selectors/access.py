@@ -1,10 +1,13 @@
 """Reads scoped to what a user may see. Another project's ids answer 404: nothing reveals they exist."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
 from annotator.models import Clip, CodingEvent, EventRevision, Job, Membership, Project
-from annotator.permissions import can_read_job, can_see_event, event_visible_q, job_visible_q, sees_coder_on_clip
+from annotator.permissions import (
+    can_edit_event, can_read_job, can_see_event, event_visible_q, job_visible_q, sees_coder_on_clip,
+)
 
 
 def projects_for_user(user):
@@ -61,6 +64,25 @@ def event_history_for_user(user, event_id: int):
     if not sees_coder_on_clip(user, role, first.snapshot.get("coder"), first.clip_id):
         raise Http404("No such event.")
     return revisions
+
+
+def deleted_events_restorable(user, clip: Clip, role: str) -> list[dict]:
+    """The clip's deleted events the user could bring back (the last snapshot of each), newest deletion first."""
+    live = CodingEvent.objects.filter(clip=clip).values("pk")
+    deletions = (EventRevision.objects.filter(clip=clip, action=EventRevision.Action.DELETE)
+                 .exclude(event_id_value__in=live).select_related("changed_by").order_by("-id"))
+    found, seen = [], set()
+    for deletion in deletions:
+        snapshot = deletion.snapshot
+        as_it_was = CodingEvent(pk=deletion.event_id_value, clip=clip, coder_id=snapshot["coder"],
+                                status=snapshot["status"])
+        if deletion.event_id_value in seen or not (can_see_event(user, role, as_it_was)
+                                                   and can_edit_event(user, as_it_was, role)):
+            continue
+        seen.add(deletion.event_id_value)
+        found.append({**snapshot, "deleted_by": deletion.changed_by.username, "deleted_at": deletion.changed_at})
+    names = dict(get_user_model().objects.filter(pk__in={e["coder"] for e in found}).values_list("pk", "username"))
+    return [{**e, "coder_name": names.get(e["coder"], "")} for e in found]
 
 
 def clip_frame_access(user, clip_id: int) -> tuple[int, str, int] | None:

@@ -1,7 +1,7 @@
 """Coding events: every write checks the frames, the vocabulary and the version, and is kept in history."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from annotator.models import Clip, CodingEvent, EventRevision
@@ -172,3 +172,40 @@ def event_delete(*, event_id: int, user, version: int) -> None:
     event.version += 1
     record_revision(event, EventRevision.Action.DELETE, user)
     event.delete()
+
+
+def deleted_event_snapshot(*, event_id: int, user) -> tuple[Clip, dict, int]:
+    """The clip, last snapshot and version of a deleted event the user may bring back (404 as for a live event)."""
+    deletion = EventRevision.objects.select_related("clip__project").filter(
+        event_id_value=event_id, action=EventRevision.Action.DELETE).order_by("-id").first()
+    if deletion is None or CodingEvent.objects.filter(pk=event_id).exists():
+        raise Http404("No such deleted event.")
+    clip, snapshot = deletion.clip, deletion.snapshot
+    as_it_was = CodingEvent(pk=event_id, clip=clip, coder_id=snapshot["coder"], status=snapshot["status"])
+    role = role_for(user, clip.project)
+    if not can_see_event(user, role, as_it_was):
+        raise Http404("No such deleted event.")
+    if not can_edit_event(user, as_it_was, role):
+        raise PermissionDenied("Only the event's coder or the project lead may restore it.")
+    if coding_locked(user, role, clip.pk):
+        raise PermissionDenied(LOCKED_MESSAGE)
+    return clip, snapshot, deletion.version
+
+
+def event_undelete(*, event_id: int, user) -> CodingEvent:
+    """Bring a deleted event back under its own id, with the fields it had, as the version after its deletion:
+    its history reads create, ..., delete, restore. A reviewed (gold) event returns as it was, so not while the
+    clip's blind coding is open."""
+    try:
+        with transaction.atomic():
+            clip, snapshot, deleted_version = deleted_event_snapshot(event_id=event_id, user=user)
+            event = CodingEvent(pk=event_id, clip=clip, coder_id=snapshot["coder"], version=deleted_version + 1,
+                                **{name: snapshot[name] for name in EDITABLE_FIELDS if name in snapshot})
+            if event.status == CodingEvent.Status.REVIEWED and blind_coding_open(clip.pk):
+                raise ValidationError({"status": BLIND_OPEN_MESSAGE})
+            validate_event(event)
+            event.save(force_insert=True)
+            record_revision(event, EventRevision.Action.RESTORE, user)
+            return event
+    except IntegrityError:  # restored by someone else a moment ago
+        raise ValidationError({"event": f"Event {event_id} was already restored."}) from None

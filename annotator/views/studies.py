@@ -13,13 +13,16 @@ from annotator.agreement.figures import CONTENT_TYPES, FIGURES
 from annotator.agreement.selectors import agreement_choices, project_agreement
 from annotator.models import Assignment, CodingEvent
 from annotator.permissions import can_assign, can_be_assigned, can_code, can_mark_reviewed, sees_all_events
-from annotator.selectors.access import clip_for_user, project_for_user, projects_for_user
+from annotator.selectors.access import (
+    clip_for_user, deleted_events_restorable, project_for_user, projects_for_user,
+)
 from annotator.selectors.assignments import (
     assignments_visible, clips_matching, coding_status_by_clip, next_assignment, project_has_model_judgements,
     queue_for,
 )
 from annotator.selectors.exports import coder_pseudonym
 from annotator.services.assignments import assignment_create, assignment_delete, coding_submit
+from annotator.services.events import event_undelete
 from annotator.services.review import event_mark_reviewed
 from annotator.study_forms import AgreementFilterForm, AssignForm
 from annotator.views.setup import add_service_errors
@@ -121,7 +124,20 @@ def clip_coding(request, clip_id: int):
         "clip": clip, "project": clip.project, "rows": rows, "mine": mine,
         "can_submit": can_code(role) and (mine is None or mine.status != Assignment.Status.SUBMITTED),
         "can_mark_reviewed": can_mark_reviewed(role),
+        "deleted": deleted_events_restorable(request.user, clip, role),
     })
+
+
+@require_POST
+def event_undelete_page(request, clip_id: int, event_id: int):
+    clip, _ = clip_for_user(request.user, clip_id)
+    try:
+        event = event_undelete(event_id=event_id, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Event #{event.pk} ({event.onset}–{event.offset}) is back.")
+    return redirect("clip-coding", clip_id=clip.pk)
 
 
 @require_POST
