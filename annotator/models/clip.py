@@ -70,6 +70,9 @@ class Clip(models.Model):
     ingest_generation = models.PositiveIntegerField(
         default=0, help_text="Raised by every ingest; frame URLs carry it, so a cached frame of an older ingest "
                              "is never served as the current one.")
+    pixels_reserved = models.BigIntegerField(
+        default=0, help_text="Decoded pixels this clip's running ingest may still take from its project's budget; "
+                             "0 when no ingest runs. Two ingests at once cannot both spend what is left.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -33,8 +33,12 @@ def any_clip_in_progress(clips) -> bool:
 
 
 def project_decoded_pixels(project, *, excluding_clip_id: int | None = None) -> int:
-    """Pixels (width x height x frames) the project's ready clips hold, the measure its ingest budget counts."""
+    """Pixels (width x height x frames) the project's ready clips hold plus what running ingests reserved: the
+    measure its ingest budget counts."""
     from django.db.models import F, Sum
 
-    clips = Clip.objects.filter(project=project, status=Clip.Status.READY).exclude(pk=excluding_clip_id)
-    return clips.aggregate(total=Sum(F("width") * F("height") * F("frame_count")))["total"] or 0
+    others = Clip.objects.filter(project=project).exclude(pk=excluding_clip_id)
+    ready = others.filter(status=Clip.Status.READY).aggregate(
+        total=Sum(F("width") * F("height") * F("frame_count")))["total"] or 0
+    reserved = others.filter(pixels_reserved__gt=0).aggregate(total=Sum("pixels_reserved"))["total"] or 0
+    return ready + reserved

@@ -4,12 +4,13 @@ import logging
 from dataclasses import replace
 
 from django.conf import settings
+from django.db import transaction
 
 from annotator.media.errors import IngestError
 from annotator.media.framestore import FrameStore
 from annotator.media.pipeline import DecodeResult, decode_to_store, landmarks_from_store, write_face_crops
 from annotator.media.sources import Limits
-from annotator.models import Clip, Job
+from annotator.models import Clip, Job, Project
 from annotator.selectors.clips import project_decoded_pixels
 from annotator.services.jobs import ProgressReporter, job_log, job_run
 from annotator.services.storage import clip_source_path
@@ -25,14 +26,19 @@ def server_limits() -> Limits:
     )
 
 
-def ingest_limits(clip: Clip) -> Limits:
-    """The server's limits, with the clip's pixel budget: its own cap or what its project has left, if less."""
+@transaction.atomic
+def clip_reserve_pixels(clip: Clip) -> Limits:
+    """The server's limits, with the clip's pixel budget (its own cap or what its project has left, if less),
+    reserved on the clip until its ingest ends: the project row is locked while the budget is read and the
+    reservation written, so two ingests at once cannot both spend the same remainder."""
+    Project.objects.select_for_update().filter(pk=clip.project_id).first()
     limits = server_limits()
     project_budget = settings.MESTUDIO_INGEST["MAX_PROJECT_PIXELS"]
-    project_left = project_budget - project_decoded_pixels(clip.project, excluding_clip_id=clip.pk)
+    project_left = max(project_budget - project_decoded_pixels(clip.project, excluding_clip_id=clip.pk), 0)
+    Clip.objects.filter(pk=clip.pk).update(pixels_reserved=min(project_left, limits.max_pixels))
     if project_left >= limits.max_pixels:
         return limits
-    return replace(limits, max_pixels=max(project_left, 0), pixel_budget=(
+    return replace(limits, max_pixels=project_left, pixel_budget=(
         f"what is left of this project's budget of {project_budget:,} pixels; "
         "an administrator can raise MESTUDIO_MAX_PROJECT_PIXELS"
     ))
@@ -45,7 +51,14 @@ def clip_ingest_job(*, job_id: int) -> Job | None:
 def _ingest(job: Job, progress: ProgressReporter) -> None:
     clip = Clip.objects.get(pk=job.clip_id)
     align = bool(job.params.get("align", settings.MESTUDIO_INGEST["ALIGN_FACES"]))
-    limits = ingest_limits(clip)
+    limits = clip_reserve_pixels(clip)
+    try:
+        _decode_and_align(clip, job, align, limits, progress)
+    finally:  # ready clips count by their frames, failed ones not at all
+        Clip.objects.filter(pk=clip.pk).update(pixels_reserved=0)
+
+
+def _decode_and_align(clip: Clip, job: Job, align: bool, limits: Limits, progress: ProgressReporter) -> None:
     if clip.frame_numbers is not None:
         # A dataset import stored the frames themselves (JPEG byte for byte): decoding would re-encode
         # them, so only landmarks and aligned faces are computed from the stored frames.

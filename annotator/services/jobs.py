@@ -169,7 +169,7 @@ def job_sweep_stale(*, stale_after_s: int = STALE_AFTER_S) -> int:
         swept += 1
         if job.kind == INGEST and job.clip_id:
             Clip.objects.filter(pk=job.clip_id, status__in=[Clip.Status.PENDING, Clip.Status.PROCESSING]).update(
-                status=Clip.Status.FAILED, error=message)
+                status=Clip.Status.FAILED, error=message, pixels_reserved=0)
         job_publish(job)
     return swept
 

@@ -63,3 +63,23 @@ def test_a_project_stops_taking_clips_when_its_budget_is_spent(settings, sample_
                                  created_by=outsider, align=False)
     ingest_now(elsewhere)
     assert elsewhere.status == Clip.Status.READY, elsewhere.error
+
+
+@pytest.mark.django_db
+def test_an_ingest_reserves_its_share_so_a_concurrent_one_cannot_spend_it_too(settings, sample_dir, import_clip,
+                                                                              project, subject, lead):
+    """Two clips ingesting at once in one project: the first one's reservation counts against the second."""
+    from annotator.services.ingest import clip_reserve_pixels
+
+    limit(settings, MAX_PROJECT_PIXELS=SINGLE_FACE_PIXELS + 1000, MAX_CLIP_PIXELS=SINGLE_FACE_PIXELS)
+    running = clip_import_path(project=project, subject=subject, path=sample_dir / "single_face.mp4",
+                               created_by=lead, align=False)
+    assert clip_reserve_pixels(running).max_pixels == SINGLE_FACE_PIXELS, "its whole cap, while it decodes"
+    second = import_clip(sample_dir / "single_face.mp4")
+    assert_failed_without_frames(second, "more than 1,000 pixels (width x height x frames), what is left of this "
+                                         "project's budget")
+    assert Clip.objects.get(pk=second.pk).pixels_reserved == 0, "a finished ingest holds no reservation"
+
+    ingest_now(running)  # its ingest ends: the reservation becomes its decoded frames
+    running.refresh_from_db()
+    assert (running.status, running.pixels_reserved) == (Clip.Status.READY, 0)
