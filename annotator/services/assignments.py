@@ -8,7 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotator.models import Assignment, Clip, ClipUncertainty, CodingEvent, EventRevision, Membership, Project
-from annotator.permissions import can_assign, can_be_assigned, can_submit_coding, role_for, sees_all_events
+from annotator.permissions import (
+    blind_coding_open, can_assign, can_be_assigned, can_submit_coding, role_for, sees_all_events,
+)
+from annotator.services.clip_presence import coder_codes_changed_publish
 
 MAX_CLIPS_PER_ASSIGNMENT = 5000
 
@@ -93,6 +96,13 @@ def coding_submit(*, clip: Clip, user) -> int:
         assignment.status = Assignment.Status.SUBMITTED
         assignment.submitted_at = timezone.now()
         assignment.save(update_fields=["status", "submitted_at"])
+    if drafts:
+        coder_codes_changed_publish(clip.pk, [user.pk])
+    if assignment is not None and assignment.blind and not blind_coding_open(clip.pk):
+        # The last blind coder submitted: every coder's codes are now visible to the others, whose open pages
+        # would otherwise show only their own until the next change or a reload.
+        others = CodingEvent.objects.filter(clip=clip).exclude(coder=user).values_list("coder_id", flat=True)
+        coder_codes_changed_publish(clip.pk, sorted(set(others)))
     return len(drafts)
 
 

@@ -17,9 +17,15 @@ def clip_group(clip_id: int) -> str:
 
 
 def clip_changed_publish(event: CodingEvent) -> None:
-    message = {"type": "clip.changed", "coder": event.coder_id,
-               "reviewed": event.status == CodingEvent.Status.REVIEWED}
-    transaction.on_commit(partial(_send_clip_changed, event.clip_id, message), robust=True)
+    coder_codes_changed_publish(event.clip_id, [event.coder_id], reviewed=event.status == CodingEvent.Status.REVIEWED)
+
+
+def coder_codes_changed_publish(clip_id: int, coder_ids, *, reviewed: bool = False) -> None:
+    """One ping per coder whose codes on the clip changed, or became visible to more members (blindness ended):
+    each consumer decides again who may hear it."""
+    for coder_id in coder_ids:
+        message = {"type": "clip.changed", "coder": coder_id, "reviewed": reviewed}
+        transaction.on_commit(partial(_send_clip_changed, clip_id, message), robust=True)
 
 
 def _send_clip_changed(clip_id: int, message: dict) -> None:

@@ -6,7 +6,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from annotator.asgi import application
-from annotator.services.assignments import assignment_create
+from annotator.services.assignments import assignment_create, coding_submit
 from annotator.services.events import event_create
 from tests.annotator.studies.conftest import make_clip  # noqa: F401  (a fixture)
 from tests.mlbackend.test_consumers import session_cookie
@@ -69,6 +69,27 @@ def test_a_change_pings_only_those_who_may_see_it(blind_clip, coder, other_coder
 
     pinged, own = async_to_sync(scenario)()
     assert pinged == {"type": "changed"} and own == {"type": "changed"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_end_of_blind_coding_pings_the_coder_who_was_waiting(blind_clip, coder, other_coder):
+    """The first blind coder submitted and keeps the page open; when the second submits, the first page is told
+    to refetch (it may now see the other's codes), without waiting for the next change or a reload."""
+    cookie = session_cookie(coder)
+
+    async def scenario():
+        await sync_to_async(event_create)(clip=blind_clip, coder=coder, onset=5, apex=8, offset=20)
+        await sync_to_async(event_create)(clip=blind_clip, coder=other_coder, onset=6, apex=9, offset=21)
+        await sync_to_async(coding_submit)(clip=blind_clip, user=coder)
+        waiting = socket_for(blind_clip.pk, cookie)
+        assert (await waiting.connect(timeout=5))[0]
+        assert await waiting.receive_nothing(timeout=0.2)
+        await sync_to_async(coding_submit)(clip=blind_clip, user=other_coder)
+        pinged = await waiting.receive_json_from(timeout=2)
+        await waiting.disconnect()
+        return pinged
+
+    assert async_to_sync(scenario)() == {"type": "changed"}
 
 
 @pytest.mark.django_db(transaction=True)
