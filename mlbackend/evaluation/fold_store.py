@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mlbackend.contract import LabeledClip
@@ -40,19 +40,26 @@ def _split(unit: str, train: Sequence[LabeledClip], test: Sequence[LabeledClip])
     return hashlib.sha256(json.dumps(ids).encode()).hexdigest()
 
 
-class FoldStore:
-    """Finished folds of one run under `folder` (mlbackend.evaluation.loso and mlbackend.nets.fast use it)."""
+def pooled_sample(row: dict):
+    """A recognition fold's saved row (JSON turned tuples into lists and AU numbers into strings)."""
+    from mlbackend.evaluation.loso import PooledSample
 
-    def __init__(self, folder: Path):
+    return PooledSample(**{**row, "true_aus": tuple(row["true_aus"]),
+                           "au_probs": {int(n): p for n, p in row["au_probs"].items()}})
+
+
+class FoldStore:
+    """Finished folds of one run under `folder` (the recognition and spotting evaluators and loso_fast use it)."""
+
+    def __init__(self, folder: Path, decode: Callable[[dict], object] | None = None):
         self.folder = Path(folder)
+        self.decode = decode or pooled_sample  # a saved sample row back into the evaluator's dataclass
 
     def _path(self, index: int) -> Path:
         return self.folder / f"fold-{index:03d}.json"
 
     def load(self, index: int, unit: str, train, test) -> tuple[list, dict] | None:
         """(pooled samples, fold summary) of a finished fold with this very split, or None."""
-        from mlbackend.evaluation.loso import PooledSample
-
         path = self._path(index)
         try:
             saved = json.loads(path.read_text())
@@ -60,12 +67,7 @@ class FoldStore:
             return None
         if saved.get("split") != _split(unit, train, test):
             return None
-        samples = []
-        for row in saved["samples"]:
-            row["true_aus"] = tuple(row["true_aus"])
-            row["au_probs"] = {int(n): p for n, p in row["au_probs"].items()}
-            samples.append(PooledSample(**row))
-        return samples, {**saved["summary"], "resumed": True}
+        return [self.decode(row) for row in saved["samples"]], {**saved["summary"], "resumed": True}
 
     def save(self, index: int, unit: str, train, test, samples: Sequence, summary: dict) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from mlbackend.contract import ClipPrediction, LabeledClip, Plugin, Progress
+from mlbackend.evaluation.fold_store import FoldStore
 from mlbackend.evaluation.loso import fit_fold, subject_folds
 
 KINDS = ("micro", "macro")
@@ -203,31 +204,49 @@ def spotting_input(clip: LabeledClip):
     return dataclasses.replace(clip.clip, segments=())
 
 
+def spotted_video(row: dict) -> SpottedVideo:
+    """A saved fold row (mlbackend.evaluation.fold_store) back into a SpottedVideo."""
+    return SpottedVideo(**{**row, "truth": tuple(Interval(**t) for t in row["truth"]),
+                           "predicted": tuple(row["predicted"])})
+
+
 def spotting_loso(
     plugin_factory: Callable[[], Plugin], data: Sequence[LabeledClip], *, workdir: Path, progress: Progress,
     device: str = "cpu", seed: int = 0, should_stop: Callable[[], bool] = lambda: False,
+    store: FoldStore | None = None,
 ) -> SpottingLosoResult:
     """Per subject: fit a fresh plugin on the other subjects' videos (with their events), predict
     the held-out subject's videos given NO segments, pool every video, then score (MEGC rule).
 
     Videos without any labelled event take part (as test videos their predictions are false
-    positives); a subject's videos are never seen by the fold that tests them.
+    positives); a subject's videos are never seen by the fold that tests them. `store` (a FoldStore
+    decoding with `spotted_video`): finished folds are saved there and a rerun skips them.
     """
     subjects = sorted({clip.clip.subject for clip in data})
     if len(subjects) < 2:
         raise ValueError("Leave-one-subject-out needs videos of at least two subjects.")
     result = SpottingLosoResult(videos=[])
     for fold in subject_folds(data, subjects, progress=progress, should_stop=should_stop):
-        plugin = fit_fold(plugin_factory, fold, workdir=workdir, device=device, seed=seed)
-        predict_started, predict_cpu = time.monotonic(), time.process_time()
-        predictions = plugin.predict([spotting_input(clip) for clip in fold.test])
-        predict_seconds, predict_cpu = time.monotonic() - predict_started, time.process_time() - predict_cpu
-        result.videos.extend(_pool(fold.test, predictions, fold.subject))
-        result.folds.append(fold.summary(
-            test_frames=sum(clip.clip.n_frames for clip in fold.test), predict_seconds=round(predict_seconds, 3),
-            predict_cpu_seconds=round(predict_cpu, 3),  # all threads of this process
-        ))
+        saved = store.load(fold.index, fold.subject, fold.train, fold.test) if store is not None else None
+        if saved is None:
+            saved = _spot_fold(plugin_factory, fold, workdir=workdir, device=device, seed=seed)
+            if store is not None:
+                store.save(fold.index, fold.subject, fold.train, fold.test, *saved)
+        result.videos.extend(saved[0])
+        result.folds.append(saved[1])
     return result
+
+
+def _spot_fold(plugin_factory: Callable[[], Plugin], fold, *, workdir: Path, device: str,
+               seed: int) -> tuple[list[SpottedVideo], dict]:
+    plugin = fit_fold(plugin_factory, fold, workdir=workdir, device=device, seed=seed)
+    predict_started, predict_cpu = time.monotonic(), time.process_time()
+    predictions = plugin.predict([spotting_input(clip) for clip in fold.test])
+    predict_seconds, predict_cpu = time.monotonic() - predict_started, time.process_time() - predict_cpu
+    return _pool(fold.test, predictions, fold.subject), fold.summary(
+        test_frames=sum(clip.clip.n_frames for clip in fold.test), predict_seconds=round(predict_seconds, 3),
+        predict_cpu_seconds=round(predict_cpu, 3),  # all threads of this process
+    )
 
 
 def _pool(test: Sequence[LabeledClip], predictions: Sequence[ClipPrediction], fold: str) -> list[SpottedVideo]:

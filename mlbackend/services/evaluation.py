@@ -20,7 +20,7 @@ from annotator.services.jobs import ProgressReporter, job_is_cancelled, job_log,
 from mlbackend.contract import AUS, EMOTION, SPOTTING, LabeledClip
 from mlbackend.evaluation.fold_store import FoldStore, run_key
 from mlbackend.evaluation.loso import LOSO, PROTOCOLS, loso_evaluate, protocol_warning
-from mlbackend.evaluation.spotting import KINDS, spotting_loso
+from mlbackend.evaluation.spotting import KINDS, spotted_video, spotting_loso
 from mlbackend.models import EvaluationReport, ModelVersion
 from mlbackend.selectors import labeled_clips
 from mlbackend.services.runtime import job_workdir, label_space, make_plugin, models_root, pick_device
@@ -124,8 +124,16 @@ def evaluation_run(*, job: Job, progress: ProgressReporter, model_version: Model
             kinds = {kind: sum(e.kind == kind for v in videos for e in v.events) for kind in KINDS}
             job_log(job=job, line=f"spotting LOSO over {len(snapshot['subjects'])} subjects, {len(videos)} videos, "
                                   f"{kinds['micro']} micro and {kinds['macro']} macro events, device {device}")
+            spot_store = FoldStore(models_root() / "loso-folds" / run_key(
+                plugin=params["plugin"], version=make_plugin(params["plugin"]).version,
+                params=params.get("plugin_params"), labels=labels, seed=seed, protocol="spotting-loso", data=videos),
+                decode=spotted_video)
+            if spot_store.finished():
+                job_log(job=job, line=f"resuming spotting: {spot_store.finished()} folds of an interrupted run are kept")
             spotted = spotting_loso(factory, videos, workdir=workdir / "spotting", progress=spotting_progress,
-                                    device=device, seed=seed, should_stop=lambda: job_is_cancelled(job))
+                                    device=device, seed=seed, should_stop=lambda: job_is_cancelled(job),
+                                    store=spot_store)
+            spot_store.clear()  # the report holds the folds now
             figures = _spotting_figures(spotted)
             job_log(job=job, line=f"spotting (IoU >= 0.5): {spotting_summary(figures['overall'])}")
             fields["spotting"] = figures

@@ -5,9 +5,11 @@ import pytest
 
 from mlbackend.evaluation.fold_store import FoldStore, run_key
 from mlbackend.evaluation.loso import EvaluationCancelled, loso_evaluate
+from mlbackend.evaluation.spotting import spotted_video, spotting_loso
 from plugins.dummy import DummyPlugin
 from tests.mlbackend.nets.mapset import LABELS, injected, map_set
 from tests.mlbackend.nets.test_fold_parallel import TinyNet
+from tests.mlbackend.test_spotting_evaluation import FakeSpotter
 
 PARAMS = {"epochs": 3, "lr": 3e-3, "batch_size": 16}
 
@@ -92,3 +94,30 @@ def test_the_run_key_changes_with_what_the_numbers_depend_on(maps_data):
     assert key != run_key(**{**base, "seed": 1})
     assert key != run_key(**{**base, "params": {**PARAMS, "epochs": 4}})
     assert key != run_key(**{**base, "data": data[:-1]})
+
+
+class CrashingSpotter(FakeSpotter):
+    """Spots the same way every time but dies on its third fit."""
+    fits = 0
+    fail_at = 3
+
+    def fit(self, train, **kwargs):
+        type(self).fits += 1
+        if type(self).fits == self.fail_at:
+            raise RuntimeError("worker lost")
+        return super().fit(train, **kwargs)
+
+
+def test_a_spotting_run_resumes_from_its_saved_folds(maps_data, tmp_path):
+    data, _ = maps_data
+    whole = spotting_loso(FakeSpotter, data, workdir=tmp_path / "w", progress=quiet)
+    store = FoldStore(tmp_path / "folds", decode=spotted_video)
+    with pytest.raises(RuntimeError):
+        spotting_loso(CrashingSpotter, data, workdir=tmp_path / "a", progress=quiet, store=store)
+    assert store.finished() == 2
+    CrashingSpotter.fits, CrashingSpotter.fail_at = 0, 99
+    resumed = spotting_loso(CrashingSpotter, data, workdir=tmp_path / "b", progress=quiet, store=store)
+    assert CrashingSpotter.fits == 3, "folds 3, 4 and 5 only"
+    assert resumed.videos == whole.videos
+    assert [f["subject"] for f in resumed.folds] == [f["subject"] for f in whole.folds]
+    assert sum(bool(f.get("resumed")) for f in resumed.folds) == 2
