@@ -1,5 +1,5 @@
-"""Vision helpers for plugins: face frames, optical flow, flow features on a face grid, motion curves,
-the per-segment flow features of the recognition baselines. No cv2 at import."""
+"""Vision helpers for plugins: face frames, optical flow, flow features on a face grid, local binary patterns,
+motion curves, the per-segment flow features of the recognition baselines. No cv2 at import."""
 
 from mlbackend.vision import *  # noqa: F403  (the package's __all__ is its public face)
 from mlbackend.vision import __all__ as _VISION
