@@ -117,18 +117,13 @@ class DwldDbnPlugin(Plugin):
     requires = ("cv2", "torch")
     SMOKE_PARAMS = {"hidden": "32,16", "pretrain_epochs": 5, "epochs": 10, "size": 64}
 
-    def features(self, items: Sequence[tuple[ClipInput, Segment]], params: dict,
-                 progress: Progress | None = None) -> np.ndarray:
-        from mlbackend.sdk.vision import FaceFrames
+    @staticmethod
+    def features(items: Sequence[tuple[ClipInput, Segment]], params: dict, progress: Progress | None = None
+                 ) -> np.ndarray:
+        from mlbackend.sdk.vision import describe_segments
 
-        out, faces, faces_clip = [], None, None
-        for done, (clip, segment) in enumerate(items, start=1):
-            if faces_clip is not clip:
-                faces, faces_clip = FaceFrames(clip, params["size"]), clip  # one clip's frames at a time
-            out.append(event_features(faces, segment, params))
-            if progress is not None and (done % 10 == 0 or done == len(items)):
-                progress(done / len(items), f"DWLD {done}/{len(items)}")
-        return np.vstack(out)
+        return describe_segments(items, params["size"], lambda faces, segment: event_features(faces, segment, params),
+                                 progress)
 
     # -- training -------------------------------------------------------------------------
     def fit(self, train: Sequence[LabeledClip], *, workdir: Path, progress: Progress, device: str, seed: int) -> Path:

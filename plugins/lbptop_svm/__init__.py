@@ -84,7 +84,7 @@ class LbpTopSvmPlugin(Plugin):
 
     # -- training -------------------------------------------------------------------------
     def fit(self, train: Sequence[LabeledClip], *, workdir: Path, progress: Progress, device: str, seed: int) -> Path:
-        from mlbackend.sdk.vision import FaceFrames, float64_tensor
+        from mlbackend.sdk.vision import describe_segments, float64_tensor
 
         params = settings(self.params)
         labels = list(self.labels) or sorted({e.emotion for c in train for e in c.events if e.emotion})
@@ -92,14 +92,9 @@ class LbpTopSvmPlugin(Plugin):
         if not samples:
             raise PluginError(f"lbptop_svm found no training event labelled with one of {labels or 'any emotion'}.")
         progress(0.0, f"LBP-TOP of {len(samples)} events")
-        features, faces, faces_clip = [], None, None
-        for done, (clip, event) in enumerate(samples, start=1):
-            if faces_clip is not clip:
-                faces, faces_clip = FaceFrames(clip.clip, params["size"]), clip  # one clip's frames at a time
-            features.append(event_features(faces, event.segment, params))
-            if done % 10 == 0 or done == len(samples):
-                progress(0.8 * done / len(samples), f"features {done}/{len(samples)}")
-        x = np.vstack(features)
+        x = describe_segments([(clip.clip, event.segment) for clip, event in samples], params["size"],
+                              lambda faces, segment: event_features(faces, segment, params),
+                              lambda f, m: progress(0.8 * f, m))
         y = np.asarray([labels.index(event.emotion) for _, event in samples])
         progress(0.85, f"fitting a linear SVM on {len(y)} events, {x.shape[1]} features")
         coef, intercept = fit_linear_svm(x, y, len(labels), C=params["C"], seed=seed, max_iter=params["max_iter"])
@@ -132,14 +127,13 @@ class LbpTopSvmPlugin(Plugin):
     def predict(self, clips: Sequence[ClipInput]) -> list[ClipPrediction]:
         if not hasattr(self, "_coef"):
             raise PluginError("lbptop_svm: call load(checkpoint) (or fit) before predict.")
-        from mlbackend.sdk.vision import FaceFrames, segments_or_spotted
+        from mlbackend.sdk.vision import FaceFrames, describe_segments, segments_or_spotted
 
-        wanted, features = [], []
-        for clip in clips:
-            faces = FaceFrames(clip, self._feature_params["size"])
-            segments = segments_or_spotted(clip, faces, "dis")
-            wanted.append((clip, segments))
-            features.extend(event_features(faces, segment, self._feature_params) for segment in segments)
-        probs = self.probabilities(np.vstack(features)) if features else np.zeros((0, len(self.labels)))
+        size = self._feature_params["size"]
+        wanted = [(clip, segments_or_spotted(clip, FaceFrames(clip, size), "dis")) for clip in clips]
+        items = [(clip, segment) for clip, segments in wanted for segment in segments]
+        probs = self.probabilities(describe_segments(
+            items, size, lambda faces, segment: event_features(faces, segment, self._feature_params))) if items \
+            else np.zeros((0, len(self.labels)))
         return segment_predictions(wanted, probs, names=self.labels, field="emotion_probs",
                                    model_version=self.model_version)
