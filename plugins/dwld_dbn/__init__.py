@@ -20,8 +20,9 @@ evaluated on AFEE; the sizes, scales, grid, schedule and protocol are not verifi
   for the Gaussian layer), momentum 0.5 -> 0.9, weight decay 2e-4, batch 10; then a softmax layer
   and backpropagation through the stack: cross-entropy, SGD lr 0.1 momentum 0.9, batch 10,
   `epochs` (100) fixed. 1,250,903 parameters for 3 classes (asserted in the tests).
-- Deterministic on a CPU: every draw from one generator seeded by `seed` (inside
-  torch.random.fork_rng: the process's RNG is untouched), one thread, deterministic algorithms.
+- Trained on the CPU whatever the device (a small network on a few hundred samples), deterministic:
+  every draw from one generator seeded by `seed` (inside torch.random.fork_rng: the process's RNG
+  is untouched), one thread, deterministic algorithms.
 
 The checkpoint holds tensors and numbers only (the classifier's state dict, mean, scale, labels,
 params, the RBMs' reconstruction errors and the fine-tuning losses). A label absent from
@@ -81,7 +82,8 @@ def settings(params: dict) -> dict:
         raise PluginError("dwld_dbn: at least one hidden layer; hidden sizes, bands, orientations and grid >= 1.")
     if merged["size"] < 4 + merged["grid"]:
         raise PluginError("dwld_dbn: the face is too small for the grid (the 5 x 5 ring leaves a 2 px border).")
-    if min(merged["pretrain_epochs"], merged["epochs"]) < 0 or merged["batch"] < 1 or min(merged["lr"], merged["pretrain_lr"]) <= 0:
+    if min(merged["pretrain_epochs"], merged["epochs"]) < 0 or merged["batch"] < 1 \
+            or min(merged["lr"], merged["pretrain_lr"]) <= 0:
         raise PluginError("dwld_dbn: epochs >= 0, batch >= 1, learning rates > 0.")
     return merged
 

@@ -62,7 +62,8 @@ def train_rbm(data: torch.Tensor, n_hidden: int, *, gaussian: bool, epochs: int,
 
 
 def pretrain(model: nn.Sequential, data: torch.Tensor, *, epochs: int, lr: float, batch: int, weight_decay: float,
-             generator: torch.Generator, progress: Callable[[int, list[float]], None] | None = None) -> list[list[float]]:
+             generator: torch.Generator, progress: Callable[[int, list[float]], None] | None = None
+             ) -> list[list[float]]:
     """Greedy layer-wise CD-1 into the model's hidden Linear layers; returns each RBM's error curve."""
     hidden_layers = [layer for layer in model if isinstance(layer, nn.Linear)][:-1]
     curves, inputs = [], data
