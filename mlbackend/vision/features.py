@@ -42,6 +42,23 @@ def cell_means(values: np.ndarray, grid: int | tuple[int, int] = (5, 5)) -> np.n
     return (sums / np.maximum(counts, 1)).astype(np.float32)
 
 
+def cell_histograms(bins: np.ndarray, n_bins: int, grid: int | tuple[int, int], normalise: bool = True) -> np.ndarray:
+    """(cells, n_bins) float64 histograms of integer bins 0..n_bins-1 per grid cell (row-major).
+
+    `bins` is (..., H, W): every leading index (a frame of a volume, say) is counted into the cell of
+    its pixel. Each cell's histogram is L1-normalised when `normalise` (an empty cell stays zero).
+    """
+    bins = np.asarray(bins)
+    rows, cols = _pair(grid)
+    cells = np.broadcast_to(cell_index(bins.shape[-2:], (rows, cols)), bins.shape)
+    flat = cells.ravel().astype(np.int64) * n_bins + bins.ravel()
+    histogram = np.bincount(flat, minlength=rows * cols * n_bins).reshape(rows * cols, n_bins).astype(np.float64)
+    if normalise:
+        totals = histogram.sum(axis=1, keepdims=True)
+        histogram = np.divide(histogram, totals, out=np.zeros_like(histogram), where=totals > 0)
+    return histogram
+
+
 def flow_magnitude(flow: np.ndarray) -> np.ndarray:
     """Per-pixel length of the flow vectors (HxW float32)."""
     flow = np.asarray(flow, dtype=np.float32)

@@ -1,8 +1,12 @@
-"""Flow features of one segment (onset face -> apex face), shared by the flow-feature plugins."""
+"""Flow features of one segment (onset face -> apex face), shared by the flow-feature plugins; any plugin's
+per-segment descriptor over a list of segments."""
+
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from mlbackend.contract import ClipInput, Segment
+from mlbackend.vision.face import FaceFrames
 
 FEATURE_DEFAULTS = {
     "grid": 6,  # face grid rows = columns
@@ -50,3 +54,21 @@ def float64_tensor(array: np.ndarray):
     import torch
 
     return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float64))
+
+
+def describe_segments(items: Sequence[tuple[ClipInput, Segment]], size: int,
+                      describe: Callable[[FaceFrames, Segment], np.ndarray],
+                      progress: Callable[[float, str], None] | None = None) -> np.ndarray:
+    """np.vstack of describe(faces, segment) over (clip, segment) pairs, faces the clip's `size` px FaceFrames.
+
+    Pairs of one clip should be adjacent: one clip's frames are held (cached) at a time. progress gets
+    (fraction done, message) every 10 segments and at the end.
+    """
+    rows, faces, faces_clip = [], None, None
+    for done, (clip, segment) in enumerate(items, start=1):
+        if faces_clip is not clip:
+            faces, faces_clip = FaceFrames(clip, size), clip
+        rows.append(describe(faces, segment))
+        if progress is not None and (done % 10 == 0 or done == len(items)):
+            progress(done / len(items), f"features {done}/{len(items)}")
+    return np.vstack(rows)

@@ -9,11 +9,8 @@ of each cell (relative to the face's largest cell), standardises the features (b
 sqrt(std^2 + scale_floor^2): a feature that hardly varies in training must not explode on a
 new face) and applies a linear SVM (scikit-learn LinearSVC, one-vs-rest, class_weight="balanced").
 
-Probabilities: softmax of the SVM decision values divided by `temperature` (default 1).
-They rank classes like the SVM does and sum to one, but they are not calibrated (no Platt
-scaling: that needs an inner cross-validation the small micro-expression sets cannot spare).
-For two classes the single decision value d becomes the pair (-d/2, d/2), so the softmax is
-the logistic sigmoid of d.
+Probabilities: softmax of the SVM decision values divided by `temperature` (default 1);
+uncalibrated (mlbackend.sdk.fit_linear_svm says why and how two classes are handled).
 
 The checkpoint holds only arrays and numbers (labels, mean, scale, coef, intercept and the
 feature parameters); `predict` rebuilds decision = x @ coef.T + intercept with numpy, so
@@ -31,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from mlbackend.sdk import (
-    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress, model_version, read_checkpoint,
-    register, segment_predictions, write_checkpoint,
+    EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress, fit_linear_svm, model_version,
+    read_checkpoint, register, segment_predictions, softmax, write_checkpoint,
 )
 from mlbackend.sdk.vision import (
     FEATURE_DEFAULTS, FEATURE_KEYS, FaceFrames, float64_tensor, segment_features, segments_or_spotted,
@@ -46,16 +43,6 @@ DEFAULTS = {
     "max_iter": 10000,
     "scale_floor": 0.05,  # standardise by sqrt(std^2 + floor^2): features of [0, 1] that barely vary in training
 }
-ABSENT_LOGIT = -30.0  # a label missing from the training set: probability ~ 0
-
-
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=-1, keepdims=True)
-
 
 @register
 class FlowSvmPlugin(Plugin):
@@ -107,7 +94,8 @@ class FlowSvmPlugin(Plugin):
         mean = x.mean(axis=0)
         scale = np.sqrt(x.std(axis=0) ** 2 + params["scale_floor"] ** 2)
         progress(0.85, f"fitting a linear SVM on {len(y)} events, {x.shape[1]} features")
-        coef, intercept = self._fit_svm((x - mean) / scale, y, len(labels), params, seed)
+        coef, intercept = fit_linear_svm((x - mean) / scale, y, len(labels), C=params["C"], seed=seed,
+                                         max_iter=params["max_iter"])
         state = {
             "format": FORMAT, "labels": labels,
             "mean": float64_tensor(mean), "scale": float64_tensor(scale), "coef": float64_tensor(coef), "intercept": float64_tensor(intercept),
@@ -119,28 +107,6 @@ class FlowSvmPlugin(Plugin):
         self.load(checkpoint, device=device)
         progress(1.0, "trained")
         return checkpoint
-
-    @staticmethod
-    def _fit_svm(x: np.ndarray, y: np.ndarray, n_labels: int, params: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """(coef K x D, intercept K) over all labels; labels absent from `y` never win."""
-        coef = np.zeros((n_labels, x.shape[1]))
-        intercept = np.full(n_labels, ABSENT_LOGIT)
-        present = np.unique(y)
-        if present.size == 1:
-            intercept[present[0]] = 0.0
-            return coef, intercept
-        from sklearn.svm import LinearSVC
-
-        svm = LinearSVC(C=params["C"], class_weight="balanced", random_state=seed, max_iter=params["max_iter"],
-                        dual="auto")
-        svm.fit(x, y)
-        classes = svm.classes_
-        if classes.size == 2:  # one decision value d: classes_[1] gets d / 2, classes_[0] gets -d / 2
-            coef[classes[1]], intercept[classes[1]] = svm.coef_[0] / 2, svm.intercept_[0] / 2
-            coef[classes[0]], intercept[classes[0]] = -svm.coef_[0] / 2, -svm.intercept_[0] / 2
-        else:
-            coef[classes], intercept[classes] = svm.coef_, svm.intercept_
-        return coef, intercept
 
     # -- inference ------------------------------------------------------------------------
     def load(self, checkpoint: Path, *, device: str) -> None:

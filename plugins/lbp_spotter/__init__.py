@@ -1,6 +1,6 @@
 """lbp_spotter: LBP chi-square feature-difference spotting (protocols.md).
 
-Per frame i: uniform LBP (8 neighbours, radius 1, 59 bins; lbp.py here) histograms of
+Per frame i: uniform LBP (8 neighbours, radius 1, 59 bins; mlbackend.sdk.vision) histograms of
 the grey face's 6 x 6 blocks at 126 px; per block the chi-square distance of frame i to the mean
 of the histograms of frames i-k and i+k; F_i = mean of the top third of the 36 distances
 (curve.py here). Then the same contrast (m = k - 1), threshold

@@ -14,7 +14,7 @@ from collections import OrderedDict
 import numpy as np
 
 from mlbackend.sdk.spotting import sampled_curve, top_mean
-from plugins.lbp_spotter.lbp import block_histograms, chi_square
+from mlbackend.sdk.vision import block_histograms, chi_square
 
 
 def lbp_difference_curve(faces, k: int, *, stride: int = 1, grid: int = 6, radius: int = 1, top: float = 1 / 3,

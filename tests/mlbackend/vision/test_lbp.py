@@ -1,12 +1,29 @@
-"""plugins.lbp_spotter.lbp: the vectorised LBP against a plain loop, the uniform mapping, histograms."""
+"""mlbackend.vision.lbp (plugins: mlbackend.sdk.vision): the vectorised LBP against a plain loop, the uniform
+mapping, histograms."""
 
 import numpy as np
 import pytest
 
-from plugins.lbp_spotter.lbp import (
-    N_UNIFORM_BINS, UNIFORM_TABLE, block_histograms, chi_square, lbp_codes, lbp_codes_naive, transitions,
-    uniform_lbp,
+from mlbackend.sdk.vision import (
+    N_UNIFORM_BINS, UNIFORM_TABLE, block_histograms, cell_histograms, chi_square, lbp_codes, offset_codes,
+    transitions, uniform_lbp,
 )
+from mlbackend.vision.lbp import NEIGHBOURS
+
+
+def lbp_codes_naive(image: np.ndarray, radius: int = 1) -> np.ndarray:
+    """The codes with plain loops: the reference the vectorised version is tested against."""
+    r = int(radius)
+    height, width = image.shape
+    codes = np.zeros((height - 2 * r, width - 2 * r), dtype=np.uint8)
+    for y in range(r, height - r):
+        for x in range(r, width - r):
+            code = 0
+            for bit, (dy, dx) in enumerate(NEIGHBOURS):
+                if float(image[y + r * dy, x + r * dx]) >= float(image[y, x]):
+                    code |= 1 << bit
+            codes[y - r, x - r] = code
+    return codes
 
 
 @pytest.mark.parametrize("radius", [1, 2, 3])
@@ -59,3 +76,23 @@ def test_chi_square_by_hand():
     assert chi_square(p, q) == pytest.approx(2 / 3)
     assert chi_square(p, p) == 0.0
     assert np.allclose(chi_square(np.stack([p, q]), np.stack([q, q]), axis=1), [2 / 3, 0.0])
+
+
+def test_offset_codes_on_a_volume_by_hand():
+    volume = np.zeros((3, 3, 3), np.uint8)  # (t, y, x); centre (1, 1, 1) = 5
+    volume[1, 1, 1] = 5
+    volume[0, 1, 1], volume[1, 1, 2] = 9, 5  # the frame before: greater; the right neighbour: a tie, counts as 1
+    offsets = [(-1, 0, 0), (1, 0, 0), (0, 0, 1), (0, 1, 0)]  # before, after, right, below
+    codes = offset_codes(volume, offsets, (1, 1, 1))
+    assert codes.shape == (1, 1, 1) and codes[0, 0, 0] == 0b0101
+    with pytest.raises(ValueError, match="does not fit"):
+        offset_codes(volume, [(2, 0, 0)], (1, 1, 1))
+    with pytest.raises(ValueError, match="no centre"):
+        offset_codes(volume, offsets, (2, 1, 1))
+
+
+def test_cell_histograms_count_every_frame_of_a_volume():
+    bins = np.array([[[0, 1], [2, 2]], [[1, 1], [0, 2]]])  # 2 frames of 2 x 2, grid 1 x 2: left and right columns
+    counts = cell_histograms(bins, 3, (1, 2), normalise=False)
+    assert counts.tolist() == [[2, 1, 1], [0, 2, 2]]
+    assert np.allclose(cell_histograms(bins, 3, (1, 2)).sum(axis=1), 1.0)
