@@ -9,16 +9,17 @@ Pure numpy + OpenCV (imported where used); mediapipe only to build the face bank
 """
 
 from mlbackend.synthetic.aus import AU_SPECS, EMOTION_VARIANTS, EMOTIONS, build_field
-from mlbackend.synthetic.faces import FaceTemplate, load_face_bank
+from mlbackend.synthetic.faces import load_face_bank
 from mlbackend.synthetic.generator import (
-    RenderPlan, SyntheticClip, SyntheticConfig, SyntheticEvent, displacement_at, draw_micro_timing, ground_truth,
+    RenderPlan, SyntheticClip, SyntheticConfig, SyntheticEvent, displacement_at, draw_timing, ground_truth,
     make_clip, make_dataset, make_long_video, render_clip, render_plan, to_labeled_clip, with_clean_nuisance,
     write_frames,
 )
+from mlbackend.synthetic.template import FaceTemplate, mean_face_layout
 
 __all__ = [
     "AU_SPECS", "EMOTIONS", "EMOTION_VARIANTS", "FaceTemplate", "RenderPlan", "SyntheticClip", "SyntheticConfig",
-    "SyntheticEvent", "build_field", "displacement_at", "draw_micro_timing", "ground_truth", "load_face_bank",
-    "make_clip", "make_dataset", "make_long_video", "render_clip", "render_plan", "to_labeled_clip", "with_clean_nuisance",
-    "write_frames",
+    "SyntheticEvent", "build_field", "displacement_at", "draw_timing", "ground_truth", "load_face_bank",
+    "make_clip", "make_dataset", "make_long_video", "mean_face_layout", "render_clip", "render_plan", "to_labeled_clip",
+    "with_clean_nuisance", "write_frames",
 ]

@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from mlbackend.synthetic.template import FaceTemplate
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm")
@@ -51,23 +51,6 @@ def _helpers():
     from annotator.media import faces
 
     return faces
-
-
-@dataclass(frozen=True, eq=False)
-class FaceTemplate:
-    subject: str  # "syn01", ...; several templates may share a subject (frames of one video)
-    image: np.ndarray  # size x size x 3 uint8 BGR, aligned crop (read-only)
-    landmarks: np.ndarray  # (468, 2) float32, x/y in crop pixels (read-only)
-    source: str  # "<file name>" or "<file name>#face<k>" or "<file name>@frame<i>"
-    hires: np.ndarray | None = None  # the same crop at `oversample` x size, float32 (read-only)
-
-    @property
-    def size(self) -> int:
-        return int(self.image.shape[0])
-
-    @property
-    def oversample(self) -> int:
-        return 1 if self.hires is None else int(self.hires.shape[0] // self.image.shape[0])
 
 
 def load_face_bank(

@@ -3,7 +3,9 @@
 A clip starts on the neutral template (at least `lead_frames` frames before the onset) and
 holds one micro-expression: AUs of one emotion class warped onto the face with an
 onset -> apex -> offset profile, peak displacement drawn in `peak_px` (pixels on a 128 px
-face), plus slight head drift, illumination flicker and sensor noise. A long video holds
+face), plus slight head drift, illumination flicker and sensor noise. In macro mode
+(`make_clip(..., kind="macro")`) the clip holds one macro-expression of the class instead: the
+same AUs at macro intensity (`macro_px`, `macro_seconds`, wider fields). A long video holds
 several micro events, macro movements (labelled, kind "macro") and blinks (distractors, not
 labelled as events) that never overlap.
 
@@ -26,8 +28,8 @@ import numpy as np
 
 from mlbackend.contract import AU, ArrayFrames, ClipInput, Event, LabeledClip
 from mlbackend.synthetic.aus import AU_WEIGHT, BLINK, EMOTION_VARIANTS, AUCode, blink_field, build_field
-from mlbackend.synthetic.faces import FaceTemplate
 from mlbackend.synthetic.render import Layer, drift_path, flicker_gains, render_frames, temporal_profile
+from mlbackend.synthetic.template import FaceTemplate
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,9 @@ def _draw_aus(rng: np.random.Generator, emotion: str, config: SyntheticConfig):
     return aus, weights
 
 
+MACRO_RISE = (0.3, 0.5)  # (apex - onset) / (offset - onset) of a macro movement
+
+
 def _apex(rng: np.random.Generator, onset: int, duration: int, rise: tuple[float, float]) -> int:
     return onset + int(np.clip(round(rng.uniform(*rise) * duration), 1, duration - 1))
 
@@ -198,6 +203,16 @@ def _micro(rng: np.random.Generator, onset: int, duration: int, emotion: str, co
     apex = _apex(rng, onset, duration, config.rise_fraction)
     peak = float(rng.uniform(*config.peak_px) * config.px)
     return SyntheticEvent(onset, apex, onset + duration, "micro", emotion, aus, peak, weights)
+
+
+def _macro(rng: np.random.Generator, onset: int, duration: int, emotion: str, config: SyntheticConfig) -> SyntheticEvent:
+    aus, weights = _draw_aus(rng, emotion, config)
+    apex = _apex(rng, onset, duration, MACRO_RISE)
+    peak = float(rng.uniform(*config.macro_px) * config.px)
+    return SyntheticEvent(onset, apex, onset + duration, "macro", emotion, aus, peak, weights, config.macro_sigma_scale)
+
+
+MOVEMENTS = {"micro": _micro, "macro": _macro}
 
 
 def _nuisance(rng: np.random.Generator, n_frames: int, config: SyntheticConfig):
@@ -212,14 +227,18 @@ def _check(template: FaceTemplate, config: SyntheticConfig) -> None:
         raise ValueError(f"template {template.source} is {template.size} px, config.size is {config.size}")
 
 
-def draw_micro_timing(rng: np.random.Generator, config: SyntheticConfig) -> tuple[int, int, int]:
+def draw_timing(rng: np.random.Generator, config: SyntheticConfig, kind: str = "micro") -> tuple[int, int, int]:
     """(n_frames, onset, duration) of a one-event clip: the duration (offset - onset) uniform in
-    config.micro_seconds, then the length in config.n_frames long enough for it, then the onset,
-    with at least lead_frames before it and tail_frames after the offset."""
+    config.micro_seconds (kind "macro": config.macro_seconds), then the length in config.n_frames long
+    enough for it, then the onset, with at least lead_frames before it and tail_frames after the offset."""
     low, high = config.n_frames
+    seconds = config.macro_seconds if kind == "macro" else config.micro_seconds
     margin = config.lead_frames + config.tail_frames + 1  # onset >= lead, offset <= n - 1 - tail
-    shortest = config.frames(config.micro_seconds[0])
-    longest = min(config.frames(config.micro_seconds[1]), high - margin)
+    shortest = config.frames(seconds[0])
+    longest = min(config.frames(seconds[1]), high - margin)
+    if shortest > longest:
+        raise ValueError(f"n_frames {config.n_frames} cannot hold a {shortest}-frame {kind} event with its lead and "
+                         "tail: lower fps or raise n_frames")
     duration = int(rng.integers(shortest, longest + 1))
     n_frames = int(rng.integers(max(low, duration + margin), high + 1))
     onset = int(rng.integers(config.lead_frames, n_frames - config.tail_frames - 1 - duration + 1))
@@ -228,17 +247,22 @@ def draw_micro_timing(rng: np.random.Generator, config: SyntheticConfig) -> tupl
 
 def make_clip(
     template: FaceTemplate, rng: np.random.Generator, emotion: str | None = None,
-    config: SyntheticConfig = SyntheticConfig(), *, clip_id: str | None = None,
+    config: SyntheticConfig = SyntheticConfig(), *, clip_id: str | None = None, kind: str = "micro",
 ) -> SyntheticClip:
-    """One clip (length drawn in config.n_frames) holding one micro event of `emotion`
-    (drawn from config.classes when None), rendered on `template`."""
+    """One clip (length drawn in config.n_frames) holding one event of `emotion` (drawn from
+    config.classes when None), rendered on `template`. kind "micro": a micro-expression; "macro" (the
+    macro mode): a macro-expression of the class, drawn as the macro movements of long videos
+    (macro_seconds long, peak in macro_px, fields widened by macro_sigma_scale, apex at 30-50 % of
+    it); its config must hold macro_seconds within n_frames (e.g. fps 10 and n_frames (8, 24))."""
     _check(template, config)
+    if kind not in MOVEMENTS:
+        raise ValueError(f"kind is 'micro' or 'macro', not {kind!r}")
     if emotion is None:
         emotion = config.classes[int(rng.integers(len(config.classes)))]
     elif emotion not in EMOTION_VARIANTS:
         raise ValueError(f"unknown emotion {emotion!r}; known: {', '.join(EMOTION_VARIANTS)}")
-    n_frames, onset, duration = draw_micro_timing(rng, config)
-    event = _micro(rng, onset, duration, emotion, config)
+    n_frames, onset, duration = draw_timing(rng, config, kind)
+    event = MOVEMENTS[kind](rng, onset, duration, emotion, config)
     drift, gains, noise_seed = _nuisance(rng, n_frames, config)
     plan = RenderPlan(n_frames, (event,), drift, gains, config.noise_sigma, noise_seed)
     return SyntheticClip(
@@ -309,11 +333,7 @@ def make_long_video(
             movements.append(_micro(rng, onset, duration, emotion, config))
         elif kind == "macro":
             emotion = config.classes[int(rng.integers(len(config.classes)))]
-            aus, weights = _draw_aus(rng, emotion, config)
-            apex = _apex(rng, onset, duration, (0.3, 0.5))
-            peak = float(rng.uniform(*config.macro_px) * config.px)
-            movements.append(SyntheticEvent(onset, apex, onset + duration, "macro", emotion, aus, peak, weights,
-                                            config.macro_sigma_scale))
+            movements.append(_macro(rng, onset, duration, emotion, config))
         else:
             apex = _apex(rng, onset, duration, (0.35, 0.45))
             peak = float(blink_field(template.landmarks, template.size)[..., 1].max())  # the eye opening

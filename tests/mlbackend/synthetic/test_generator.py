@@ -5,8 +5,8 @@ import pytest
 
 from mlbackend.contract import AU, ArrayFrames, ClipInput, Event, LabeledClip
 from mlbackend.synthetic import (
-    SyntheticConfig, displacement_at, draw_micro_timing, make_clip, make_dataset, make_long_video, render_clip,
-    to_labeled_clip, with_clean_nuisance, write_frames,
+    SyntheticConfig, displacement_at, draw_timing, make_clip, make_dataset, make_long_video, mean_face_layout,
+    render_clip, to_labeled_clip, with_clean_nuisance, write_frames,
 )
 
 from .conftest import FAST
@@ -30,7 +30,7 @@ def test_timing_respects_the_limits():
     rng = np.random.default_rng(0)
     durations = []
     for _ in range(2000):
-        n_frames, onset, duration = draw_micro_timing(rng, config)
+        n_frames, onset, duration = draw_timing(rng, config)
         assert 30 <= n_frames <= 120
         assert onset >= config.lead_frames and onset + duration <= n_frames - 1 - config.tail_frames
         durations.append(duration)
@@ -154,3 +154,30 @@ def test_config_is_checked():
         SyntheticConfig(classes=("joy",))
     with pytest.raises(ValueError, match="cannot hold"):
         SyntheticConfig(n_frames=(10, 15))
+
+
+MACRO = SyntheticConfig(fps=10.0, n_frames=(8, 24), lead_frames=2, tail_frames=1)
+
+
+def test_macro_mode_renders_one_macro_expression_of_the_class(template):
+    clip = make_clip(template, np.random.default_rng(5), "surprise", MACRO, kind="macro")
+    event = clip.event
+    assert (event.kind, event.emotion) == ("macro", "surprise") and event.sigma_scale == MACRO.macro_sigma_scale
+    assert 5 <= event.offset - event.onset <= 20 and 5 <= event.peak_px <= 10  # 0.5-2 s at 10 fps, 5-10 px
+    assert 0.2 <= (event.apex - event.onset) / (event.offset - event.onset) <= 0.6  # 30-50 %, rounded to frames
+    assert np.hypot(*np.moveaxis(displacement_at(clip, event.apex), -1, 0)).max() == pytest.approx(event.peak_px, 1e-4)
+    again = make_clip(template, np.random.default_rng(5), "surprise", MACRO, kind="macro")
+    assert again.frames.tobytes() == clip.frames.tobytes()
+    assert [e.kind for e in to_labeled_clip(clip).events] == ["macro"]
+    with pytest.raises(ValueError, match="cannot hold"):
+        make_clip(template, np.random.default_rng(5), "surprise", FAST, kind="macro")  # 200 fps: 100+ frames
+    with pytest.raises(ValueError, match="kind"):
+        make_clip(template, np.random.default_rng(5), "surprise", MACRO, kind="blink")
+
+
+def test_mean_face_layout_fits_the_aligned_faces(bank):
+    layout = mean_face_layout()
+    eyes = layout[[33, 133]].mean(axis=0), layout[[362, 263]].mean(axis=0)
+    assert np.allclose(eyes, [[0.32 * 128, 0.38 * 128], [0.68 * 128, 0.38 * 128]], atol=0.01)  # the alignment's
+    assert np.mean([np.abs(t.landmarks - layout).mean() for t in bank]) < 4.0
+    assert np.allclose(mean_face_layout(64), (layout + 0.5) / 2 - 0.5, atol=1e-4)
