@@ -10,11 +10,14 @@ only on a validation set of *training* subjects.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn as nn
+
+from mlbackend.contract import PluginError
 
 
 def balanced_class_weights(y: torch.Tensor, n_classes: int) -> torch.Tensor:
@@ -52,6 +55,10 @@ def fit_epochs(
             scheduler.step()
         history["epochs"] = epoch + 1
         history["loss"].append(total / max(n, 1))
+        if not math.isfinite(history["loss"][-1]):
+            # A diverged network predicts one class everywhere: its figures would look like a result.
+            raise PluginError(f"training diverged at epoch {epoch + 1} (loss {history['loss'][-1]}); lower the "
+                              "learning rate or change the loss (the plugin's docs say which settings are stable).")
         if validation is not None:
             model.eval()
             with torch.no_grad():

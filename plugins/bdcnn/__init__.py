@@ -27,7 +27,7 @@ from mlbackend.sdk.nets import COMMON_DEFAULTS, FlowNetPlugin
 
 DEFAULTS = {**COMMON_DEFAULTS, "epochs": 100, "batch_size": 128, "lr": 0.01, "momentum": 0.9, "weight_decay": 1e-4,
             "milestones": "80,120", "isda": True, "isda_lambda": 0.5, "class_weights": "0.15,0.425,0.425",
-            "size": 120, "blocks": 12}
+            "size": 120, "blocks": 12, "clip_grad": 0.0}
 PUBLISHED_THREE_CLASS_WEIGHTS = (0.15, 0.425, 0.425)
 
 
@@ -99,7 +99,7 @@ class BDCNNPlugin(FlowNetPlugin):
             return isda(features, model.fc(features), model.fc, y[batch], ratio)
 
         history = fit_epochs(model, len(y), loss_of, optimizer, epochs=epochs, batch_size=params["batch_size"],
-                             generator=generator, scheduler=scheduler, progress=progress, should_stop=should_stop,
+                             generator=generator, scheduler=scheduler, clip_grad=params["clip_grad"] or None, progress=progress, should_stop=should_stop,
                              patience=params["patience"], validation=validation_loss(model, validation, device))
         history["trainer"] = "plain-isda" if params["isda"] else "plain"
         return model.cpu(), history
