@@ -87,26 +87,7 @@ class FlowNetPlugin(Plugin):
 
     # -- parameters ---------------------------------------------------------------------------------
     def settings(self) -> dict:
-        unknown = set(self.params) - set(self.DEFAULTS)
-        if unknown:
-            raise PluginError(f"{self.name} does not know the parameters {sorted(unknown)}; "
-                              f"it takes {sorted(self.DEFAULTS)}.")
-        params = {**self.DEFAULTS, **self.params}
-        for key, default in self.DEFAULTS.items():
-            value = params[key]
-            try:
-                if isinstance(default, bool):
-                    if isinstance(value, str):
-                        value = value.strip().lower() in ("1", "true", "yes", "on")
-                    params[key] = bool(value)
-                elif isinstance(default, int):
-                    params[key] = int(value)
-                elif isinstance(default, float):
-                    params[key] = float(value)
-                else:
-                    params[key] = str(value)
-            except (TypeError, ValueError):
-                raise PluginError(f"{self.name}: parameter {key}={value!r} is not a {type(default).__name__}.") from None
+        params = typed_params(self.name, self.DEFAULTS, self.params)
         if params["epochs"] < 1 or params["batch_size"] < 2 or params["lr"] <= 0:
             raise PluginError(f"{self.name}: epochs >= 1, batch_size >= 2 and lr > 0, please.")
         if not 0 <= params["dropout"] < 1:
@@ -335,6 +316,31 @@ class FlowNetPlugin(Plugin):
         probs = self.probabilities(self.maps(items, params)) if items else np.zeros((0, len(self.labels)))
         return segment_predictions(wanted, probs, names=self.labels, field="emotion_probs",
                                    model_version=self.model_version)
+
+
+def typed_params(name: str, defaults: dict, given: dict) -> dict:
+    """The defaults overridden by `given`, each value of its default's type (strings such as "true" or "0.5", from
+    the CLI or a form, converted); an unknown name or a value that does not convert is a PluginError."""
+    unknown = set(given) - set(defaults)
+    if unknown:
+        raise PluginError(f"{name} does not know the parameters {sorted(unknown)}; it takes {sorted(defaults)}.")
+    params = {**defaults, **given}
+    for key, default in defaults.items():
+        value = params[key]
+        try:
+            if isinstance(default, bool):
+                if isinstance(value, str):
+                    value = value.strip().lower() in ("1", "true", "yes", "on")
+                params[key] = bool(value)
+            elif isinstance(default, int):
+                params[key] = int(value)
+            elif isinstance(default, float):
+                params[key] = float(value)
+            else:
+                params[key] = str(value)
+        except (TypeError, ValueError):
+            raise PluginError(f"{name}: parameter {key}={value!r} is not a {type(default).__name__}.") from None
+    return params
 
 
 def validation_loss(model, validation, device: str):

@@ -1,4 +1,5 @@
-"""Pure vision helpers shared by plugins: optical flow, flow features on a face grid, motion curves.
+"""Pure vision helpers shared by plugins: optical flow, flow features on a face grid, motion curves,
+temporal normalisation (TIM).
 
 Nothing here imports cv2 or torch at module level (web processes import every plugin at start).
 """
@@ -12,10 +13,11 @@ from mlbackend.vision.motion import (
     Interval, MotionMeter, baseline_and_noise, frame_motion, motion_curve, segment_iou, smooth, smoothing_window,
     spot_intervals,
 )
+from mlbackend.vision.temporal import normalise_length, tim_weights
 
 __all__ = [
     "FLOW_METHODS", "FaceFrames", "Interval", "MotionMeter", "baseline_and_noise", "cell_bounds", "cell_index",
     "cell_means", "dense_flow", "face_box", "face_flow", "flow_magnitude", "frame_motion", "global_shift", "hoof_grid",
-    "motion_curve", "prepare_face", "register_flow_method", "segment_iou", "smooth", "smoothing_window",
-    "spot_intervals", "to_grey",
+    "motion_curve", "normalise_length", "prepare_face", "register_flow_method", "segment_iou", "smooth",
+    "smoothing_window", "spot_intervals", "tim_weights", "to_grey",
 ]
