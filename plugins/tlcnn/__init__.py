@@ -8,7 +8,9 @@ features; against the small sample size the CNN is transferred twice before the 
 expression data, (2) from single frames of the micro-expression clips, each frame labelled with its clip's
 emotion. Input per segment (mlbackend.nets.sequences): the grey faces from onset to offset resampled by TIM to
 `length` (10) frames at `size` x `size` (48), standardised by the training set (TIM is our choice: the LSTM
-could read any length, but a batch needs one).
+could read any length, but a batch needs one). `difference: true` (not published; off by default) feeds each
+frame minus the segment's first (onset) frame instead: without the paper's expression pretraining the CNN reads
+identity rather than expression in raw frames (docs/models.md gives both figures on the synthetic set).
 
 Network (network.py): four conv 3x3 blocks (32, 64, 128, 256; batch norm, ReLU, 2x2 max-pool), FC 512 (ReLU,
 dropout 0.5) per frame; LSTM 256; FC classes: 2,359,750 parameters for 3 classes (asserted).
@@ -16,9 +18,9 @@ dropout 0.5) per frame; LSTM 256; FC classes: 2,359,750 parameters for 3 classes
 Training, three stages of fixed epochs (honest: nothing of a test subject picks anything), cross-entropy, Adam
 lr 1e-3, batch 32:
 1. expression transfer (`expression_epochs`, 20): the paper's expression datasets cannot be had here; their
-   substitute is the fold's own macro-expressions: the apex frame of every training event of kind "macro" with
-   an emotion (e.g. the synthetic generator's macro movements, mlbackend/synthetic/generator.py), classified by
-   emotion through a head of its own that is then dropped. Skipped when the fold holds macro events of fewer
+   substitute is the fold's own macro-expressions: the apex frame (with `difference`, apex - onset) of every
+   training event of kind "macro" with an emotion (e.g. the synthetic generator's macro movements,
+   mlbackend/synthetic/generator.py), classified by emotion through a head of its own that is then dropped. Skipped when the fold holds macro events of fewer
    than two emotions (the checkpoint's history says how many frames it had).
 2. micro-expression frames (`frame_epochs`, 20): the CNN with the frame classifier on every frame of every
    training sequence.
@@ -31,8 +33,8 @@ from __future__ import annotations
 from mlbackend.sdk import PluginError, Segment, register
 from mlbackend.sdk.nets import SequenceNetPlugin
 
-DEFAULTS = {"threads": 1, "length": 10, "size": 48, "width": 32, "features": 512, "hidden": 256, "dropout": 0.5,
-            "expression_epochs": 20, "frame_epochs": 20, "lstm_epochs": 50, "batch_size": 32, "lr": 1e-3}
+DEFAULTS = {"threads": 1, "length": 10, "size": 48, "difference": False, "width": 32, "features": 512, "hidden": 256,
+            "dropout": 0.5, "expression_epochs": 20, "frame_epochs": 20, "lstm_epochs": 50, "batch_size": 32, "lr": 1e-3}
 SOURCE_KIND = "macro"
 
 
@@ -61,7 +63,8 @@ class TLCNNPlugin(SequenceNetPlugin):
     def sequence(self, faces, segment, params):
         from mlbackend.sdk.nets import grey_sequence, segment_frames
 
-        return grey_sequence(segment_frames(faces, segment, params["length"]), params["size"])
+        frames = grey_sequence(segment_frames(faces, segment, params["length"]), params["size"])
+        return frames - frames[:1] if params["difference"] else frames
 
     def build_model(self, n_classes: int, params: dict):
         from plugins.tlcnn.network import TLCNN
@@ -103,8 +106,8 @@ class TLCNNPlugin(SequenceNetPlugin):
         emotions = sorted({event.emotion for _, event in macro})
         if len(emotions) < 2 or data.params["expression_epochs"] == 0:
             return {"expression_frames": 0}
-        apexes = [segment_apex(event.segment) for _, event in macro]
-        frames = data.more([(clip, Segment(a, a, a)) for (clip, _), a in zip(macro, apexes)], self)[:, 0]
+        onset_to_apex = [Segment(e.onset, segment_apex(e.segment), segment_apex(e.segment)) for _, e in macro]
+        frames = data.more([(clip, segment) for (clip, _), segment in zip(macro, onset_to_apex)], self)[:, -1]
         frames = frames.to(data.device)
         targets = torch.tensor([emotions.index(event.emotion) for _, event in macro], device=data.device)
         head = torch.nn.Linear(model.frame_head.in_features, len(emotions)).to(data.device)
