@@ -26,14 +26,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
+from mlbackend.checkpoints import write_checkpoint
 from mlbackend.contract import (
     CLIPS, EMOTION, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress, Segment,
 )
-from mlbackend.nets.plugin_base import typed_params
+from mlbackend.nets.plugin_base import FORMAT, load_network, training_events, typed_params
 from mlbackend.predictions import segment_predictions
 
-FORMAT = 1
 FLOW_DEFAULTS = {
     "flow": "tvl1",  # mlbackend.vision.flow method between consecutive resampled frames
     "stabilise": True,  # undo the head's translation before each flow
@@ -124,10 +123,7 @@ class SequenceNetPlugin(Plugin):
         from mlbackend.nets.train import deterministic
 
         params = self.settings()
-        labels = list(self.labels) or sorted({e.emotion for c in train for e in c.events if e.emotion})
-        samples = [(clip, event) for clip in train for event in clip.events if event.emotion in labels]
-        if not samples:
-            raise PluginError(f"{self.name} found no training event labelled with one of {labels or 'any emotion'}.")
+        labels, samples = training_events(self.name, self.labels, train)
         progress(0.0, f"sequences of {len(samples)} events")
         x = self.sequences([(clip.clip, event.segment) for clip, event in samples], params,
                            lambda f, m: progress(0.3 * f, m))
@@ -155,18 +151,7 @@ class SequenceNetPlugin(Plugin):
 
     # -- inference ----------------------------------------------------------------------------------------
     def load(self, checkpoint: Path, *, device: str) -> None:
-        state = read_checkpoint(checkpoint, device="cpu")
-        if state.get("format") != FORMAT or "model" not in state:
-            raise PluginError(f"{checkpoint} is not a {self.name} checkpoint of format {FORMAT}.")
-        self.labels = tuple(state["labels"])
-        params = {**self.DEFAULTS, **state["params"]}
-        model = self.build_model(len(self.labels), params)
-        model.load_state_dict(state["model"])
-        model.eval()
-        self._model, self._device, self._loaded_params = model.to(device), device, params
-        self._mean, self._std = state["mean"].numpy(), state["std"].numpy()
-        self.state = state
-        self.model_version = model_version(self.name, self.version, checkpoint)
+        load_network(self, checkpoint, device)
 
     def predict(self, clips: Sequence[ClipInput]) -> list[ClipPrediction]:
         import torch
