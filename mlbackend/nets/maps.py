@@ -39,7 +39,8 @@ def flow_maps(
 
 
 def resize_channels(channels, size: int) -> np.ndarray:
-    """(len(channels), size, size) float32 of 2-D arrays of one shape: area-averaged when larger, bilinear when smaller."""
+    """(len(channels), size, size) float32 of 2-D arrays of one shape: area-averaged when larger, bilinear when
+    smaller."""
     import cv2
 
     channels = [np.ascontiguousarray(c, dtype=np.float32) for c in channels]

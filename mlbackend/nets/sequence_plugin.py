@@ -164,7 +164,7 @@ class SequenceNetPlugin(Plugin):
             raise PluginError(f"{self.name}: call load(checkpoint) (or fit) before predict.")
         for clip in clips:
             self.refuse_maps(clip)
-        wanted = [(clip, clip.segments or segments_or_spotted(clip, FaceFrames(clip, 128), SPOT_FLOW)) for clip in clips]
+        wanted = [(clip, segments_or_spotted(clip, FaceFrames(clip, 128), SPOT_FLOW)) for clip in clips]
         items = [(clip, segment) for clip, segments in wanted for segment in segments]
         probs = np.zeros((0, len(self.labels)))
         if items:
@@ -204,8 +204,8 @@ def fixed_epochs(model, n: int, loss_of, data: TrainingSet, *, epochs: int, batc
 
 
 def per_frame_features(features, x, batch_size: int = 64):
-    """`features` ((b, T, C, H, W) -> (b, T, F)) of every sequence of x in evaluation mode, without gradients:
-    the frozen input of a temporal stage."""
+    """`features` ((b, T, C, H, W) -> (b, T, F)) of every sequence of x, without gradients: the frozen input of a
+    temporal stage (the model in evaluation mode, as fit_epochs leaves it)."""
     import torch
 
     with torch.no_grad():

@@ -1,5 +1,6 @@
-"""ELRCN (Khor, See, Phan, Lin, FG 2018) in PyTorch, after the Keras code IcedDoggie/Micro-Expression-with-Deep-Learning:
-VGG-16 to fc7 per frame, an LSTM over the frames' fc7 features, FC 128, FC classes."""
+"""ELRCN (Khor, See, Phan, Lin, FG 2018) in PyTorch, after the Keras code
+IcedDoggie/Micro-Expression-with-Deep-Learning: VGG-16 to fc7 per frame, an LSTM over the frames' fc7 features,
+FC 128, FC classes."""
 
 from __future__ import annotations
 

@@ -20,8 +20,9 @@ lr 1e-3, batch 32:
 1. expression transfer (`expression_epochs`, 20): the paper's expression datasets cannot be had here; their
    substitute is the fold's own macro-expressions: the apex frame (with `difference`, apex - onset) of every
    training event of kind "macro" with an emotion (e.g. the synthetic generator's macro movements,
-   mlbackend/synthetic/generator.py), classified by emotion through a head of its own that is then dropped. Skipped when the fold holds macro events of fewer
-   than two emotions (the checkpoint's history says how many frames it had).
+   mlbackend/synthetic/generator.py), classified by emotion through a head of its own that is then dropped.
+   Skipped when the fold holds macro events of fewer than two emotions (the checkpoint's history says how
+   many frames it had).
 2. micro-expression frames (`frame_epochs`, 20): the CNN with the frame classifier on every frame of every
    training sequence.
 3. sequences (`lstm_epochs`, 50): the CNN frozen (evaluation mode), the LSTM and its classifier on the
@@ -34,7 +35,8 @@ from mlbackend.sdk import PluginError, Segment, register
 from mlbackend.sdk.nets import SequenceNetPlugin
 
 DEFAULTS = {"threads": 1, "length": 10, "size": 48, "difference": False, "width": 32, "features": 512, "hidden": 256,
-            "dropout": 0.5, "expression_epochs": 20, "frame_epochs": 20, "lstm_epochs": 50, "batch_size": 32, "lr": 1e-3}
+            "dropout": 0.5, "expression_epochs": 20, "frame_epochs": 20, "lstm_epochs": 50, "batch_size": 32,
+            "lr": 1e-3}
 SOURCE_KIND = "macro"
 
 
