@@ -33,25 +33,26 @@ def flow_maps(
     remove_global: bool = True, size: int = MAP_SIZE,
 ) -> np.ndarray:
     """(3, size, size) float32: u, v and strain of the flow from the onset face to the apex face."""
-    import cv2
-
     onset, apex = faces.clamp(segment.onset), faces.clamp(apex_of(segment))
     flow = face_flow(faces[onset], faces[apex], method, stabilise=stabilise, remove_global=remove_global)
-    channels = (flow[:, :, 0], flow[:, :, 1], optical_strain(flow))
-    interpolation = cv2.INTER_AREA if flow.shape[0] > size else cv2.INTER_LINEAR
-    return np.stack([cv2.resize(np.ascontiguousarray(c, dtype=np.float32), (size, size),
-                                interpolation=interpolation) for c in channels]).astype(np.float32)
+    return resize_channels((flow[:, :, 0], flow[:, :, 1], optical_strain(flow)), size)
+
+
+def resize_channels(channels, size: int) -> np.ndarray:
+    """(len(channels), size, size) float32 of 2-D arrays of one shape: area-averaged when larger, bilinear when
+    smaller."""
+    import cv2
+
+    channels = [np.ascontiguousarray(c, dtype=np.float32) for c in channels]
+    if channels[0].shape == (size, size):
+        return np.stack(channels)
+    interpolation = cv2.INTER_AREA if channels[0].shape[0] > size else cv2.INTER_LINEAR
+    return np.stack([cv2.resize(c, (size, size), interpolation=interpolation) for c in channels])
 
 
 def given_maps(maps: np.ndarray, size: int = MAP_SIZE) -> np.ndarray:
     """(3, size, size) float32 of a precomputed map sample (ClipInput.maps, (3, H, W)), resized by area when larger."""
-    import cv2
-
     maps = np.asarray(maps, dtype=np.float32)
     if maps.ndim != 3 or maps.shape[0] != 3:
         raise ValueError(f"a map sample is (3, H, W); this one is {maps.shape}")
-    if maps.shape[1:] == (size, size):
-        return maps
-    interpolation = cv2.INTER_AREA if maps.shape[1] > size else cv2.INTER_LINEAR
-    return np.stack([cv2.resize(np.ascontiguousarray(c), (size, size), interpolation=interpolation)
-                     for c in maps]).astype(np.float32)
+    return resize_channels(maps, size)

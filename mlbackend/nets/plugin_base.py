@@ -87,26 +87,7 @@ class FlowNetPlugin(Plugin):
 
     # -- parameters ---------------------------------------------------------------------------------
     def settings(self) -> dict:
-        unknown = set(self.params) - set(self.DEFAULTS)
-        if unknown:
-            raise PluginError(f"{self.name} does not know the parameters {sorted(unknown)}; "
-                              f"it takes {sorted(self.DEFAULTS)}.")
-        params = {**self.DEFAULTS, **self.params}
-        for key, default in self.DEFAULTS.items():
-            value = params[key]
-            try:
-                if isinstance(default, bool):
-                    if isinstance(value, str):
-                        value = value.strip().lower() in ("1", "true", "yes", "on")
-                    params[key] = bool(value)
-                elif isinstance(default, int):
-                    params[key] = int(value)
-                elif isinstance(default, float):
-                    params[key] = float(value)
-                else:
-                    params[key] = str(value)
-            except (TypeError, ValueError):
-                raise PluginError(f"{self.name}: parameter {key}={value!r} is not a {type(default).__name__}.") from None
+        params = typed_params(self.name, self.DEFAULTS, self.params)
         if params["epochs"] < 1 or params["batch_size"] < 2 or params["lr"] <= 0:
             raise PluginError(f"{self.name}: epochs >= 1, batch_size >= 2 and lr > 0, please.")
         if not 0 <= params["dropout"] < 1:
@@ -202,12 +183,7 @@ class FlowNetPlugin(Plugin):
         import torch
 
         params = self.settings()
-        labels = list(self.labels) or sorted({e.emotion for c in train for e in c.events if e.emotion})
-        if not labels:
-            raise PluginError(f"{self.name} needs labelled events (an emotion per event) to train.")
-        samples = [(clip, event) for clip in train for event in clip.events if event.emotion in labels]
-        if not samples:
-            raise PluginError(f"{self.name} found no training event labelled with one of {labels}.")
+        labels, samples = training_events(self.name, self.labels, train)
         progress(0.0, f"flow maps of {len(samples)} events")
         started = time.monotonic()
         maps = self.maps([(clip.clip, event.segment) for clip, event in samples], params,
@@ -285,20 +261,7 @@ class FlowNetPlugin(Plugin):
 
     # -- inference --------------------------------------------------------------------------------------
     def load(self, checkpoint: Path, *, device: str) -> None:
-        state = read_checkpoint(checkpoint, device="cpu")
-        if state.get("format") != FORMAT or "model" not in state:
-            raise PluginError(f"{checkpoint} is not a {self.name} checkpoint of format {FORMAT}.")
-        self.labels = tuple(state["labels"])
-        params = {**self.DEFAULTS, **state["params"]}
-        model = self.build_model(len(self.labels), params)
-        model.load_state_dict(state["model"])
-        model.eval()
-        self._model, self._device = model.to(device), device
-        self._mean = state["mean"].numpy()
-        self._std = state["std"].numpy()
-        self._loaded_params = params
-        self.state = state
-        self.model_version = model_version(self.name, self.version, checkpoint)
+        load_network(self, checkpoint, device)
 
     def probabilities(self, maps: np.ndarray) -> np.ndarray:
         """Softmax probabilities (n, labels) of raw (n, 3, 28, 28) maps."""
@@ -335,6 +298,61 @@ class FlowNetPlugin(Plugin):
         probs = self.probabilities(self.maps(items, params)) if items else np.zeros((0, len(self.labels)))
         return segment_predictions(wanted, probs, names=self.labels, field="emotion_probs",
                                    model_version=self.model_version)
+
+
+def training_events(name: str, labels: Sequence[str], train: Sequence[LabeledClip]) -> tuple[list, list]:
+    """(labels, [(clip, event), ...]): the plugin's labels (else every emotion coded in `train`, sorted) and the
+    training events labelled with one of them, in order; a PluginError when there are none."""
+    labels = list(labels) or sorted({e.emotion for c in train for e in c.events if e.emotion})
+    if not labels:
+        raise PluginError(f"{name} needs labelled events (an emotion per event) to train.")
+    samples = [(clip, event) for clip in train for event in clip.events if event.emotion in labels]
+    if not samples:
+        raise PluginError(f"{name} found no training event labelled with one of {labels}.")
+    return labels, samples
+
+
+def load_network(plugin, checkpoint: Path, device: str) -> None:
+    """Load a network plugin's checkpoint (format FORMAT: labels, model state, per-channel mean and std, params)
+    into `plugin`, whose build_model makes the network: sets labels, _model, _device, _mean, _std,
+    _loaded_params, state and model_version."""
+    state = read_checkpoint(checkpoint, device="cpu")
+    if state.get("format") != FORMAT or "model" not in state:
+        raise PluginError(f"{checkpoint} is not a {plugin.name} checkpoint of format {FORMAT}.")
+    plugin.labels = tuple(state["labels"])
+    params = {**plugin.DEFAULTS, **state["params"]}
+    model = plugin.build_model(len(plugin.labels), params)
+    model.load_state_dict(state["model"])
+    model.eval()
+    plugin._model, plugin._device, plugin._loaded_params = model.to(device), device, params
+    plugin._mean, plugin._std = state["mean"].numpy(), state["std"].numpy()
+    plugin.state = state
+    plugin.model_version = model_version(plugin.name, plugin.version, checkpoint)
+
+
+def typed_params(name: str, defaults: dict, given: dict) -> dict:
+    """The defaults overridden by `given`, each value of its default's type (strings such as "true" or "0.5", from
+    the CLI or a form, converted); an unknown name or a value that does not convert is a PluginError."""
+    unknown = set(given) - set(defaults)
+    if unknown:
+        raise PluginError(f"{name} does not know the parameters {sorted(unknown)}; it takes {sorted(defaults)}.")
+    params = {**defaults, **given}
+    for key, default in defaults.items():
+        value = params[key]
+        try:
+            if isinstance(default, bool):
+                if isinstance(value, str):
+                    value = value.strip().lower() in ("1", "true", "yes", "on")
+                params[key] = bool(value)
+            elif isinstance(default, int):
+                params[key] = int(value)
+            elif isinstance(default, float):
+                params[key] = float(value)
+            else:
+                params[key] = str(value)
+        except (TypeError, ValueError):
+            raise PluginError(f"{name}: parameter {key}={value!r} is not a {type(default).__name__}.") from None
+    return params
 
 
 def validation_loss(model, validation, device: str):
