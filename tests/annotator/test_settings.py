@@ -78,10 +78,10 @@ def test_no_database_url_means_sqlite_in_wal_mode(monkeypatch, tmp_path):
     assert "journal_mode=WAL" in config["OPTIONS"]["init_command"]
 
 
+@pytest.mark.embedded
 @pytest.mark.django_db
 def test_the_sqlite_connection_really_runs_in_wal_mode():
-    if connection.vendor != "sqlite":
-        pytest.skip(f"this pass runs on {connection.vendor}")
+    assert connection.vendor == "sqlite"
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0].lower() == "wal"

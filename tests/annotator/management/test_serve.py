@@ -15,6 +15,10 @@ from django.conf import settings
 
 from tests.conftest import REPO
 
+# serve runs here on its own SQLite file and filesystem broker (start_serve drops DATABASE_URL and REDIS_URL), so the
+# PostgreSQL + Redis pass would only run the same supervision twice.
+pytestmark = pytest.mark.embedded
+
 WAIT_S = 180
 
 
