@@ -82,6 +82,14 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path):
+    """What a command keeps under var/ (make_synthetic's rendered frames) goes to the test's own folder: not into
+    the developer's var/, and not into one folder that both passes of `make test`, running at once, write."""
+    settings.VAR_DIR = tmp_path / "var"
+    return settings.VAR_DIR
+
+
 def make_user(username: str, **extra):
     return get_user_model().objects.create_user(username=username, password=f"{username}-pass-123", **extra)
 
