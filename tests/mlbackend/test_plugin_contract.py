@@ -19,6 +19,8 @@ load_plugins(list(dict.fromkeys([*PLUGIN_PACKAGES, *settings.MESTUDIO_PLUGINS]))
 PLUGINS = plugin_names()
 LABELS = CLASSES
 AU_NUMBERS = (1, 12)
+# Every plugin taking TV-L1 maps computes them on the same clips: the first one pays (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("tvl1_once")
 
 
 @pytest.fixture(scope="module")
