@@ -61,6 +61,16 @@ def isolated_broker(tmp_path_factory):
     return app
 
 
+@pytest.fixture(scope="session", autouse=True)
+def torch_on_one_thread():
+    """The suite's tensors are small: torch's second thread only waits on the first, and more so while the other
+    pass of `make test` takes the other core (the contract test: 27 CPU-seconds on one thread, 42 on two). Plugin
+    fits already train on one thread (their `threads` parameter); a test about threads sets its own count."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Throttle counters live in the cache: one test's login attempts must not limit the next test."""
