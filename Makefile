@@ -46,7 +46,12 @@ run: install sample-data var/secret_key
 # Every manage.py call needs a real key outside DEBUG; it is generated once and kept out of git.
 export SECRET_KEY = $(shell cat var/secret_key 2>/dev/null)
 
-test: install sample-data var/secret_key test-embedded test-services
+# The two passes share no file, database, broker or port (tests/conftest.py gives each test its own media and var/
+# folders and each session its own broker folder; the SQLite test database is named by pid), so they run at once:
+# much of each pass waits on servers, browsers and workers, time the other fills with work. Each pass's output is
+# printed in full when it ends; either one failing fails the run.
+test: install sample-data var/secret_key
+	@$(MAKE) --no-print-directory --jobs=2 --output-sync=target test-embedded test-services
 
 test-embedded:
 	@echo "== suite, embedded: SQLite (WAL) + filesystem broker =="
@@ -55,7 +60,8 @@ test-embedded:
 test-services:
 	@if $(PY) manage.py ping_services --database "$(PG_URL)" --redis "$(REDIS_TEST_URL)"; then \
 	  echo "== suite, services: PostgreSQL + Redis (the tests that reach the database, broker or channel layer) =="; \
-	  MESTUDIO_SERVICES_PASS=1 DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) MESTUDIO_SAMPLE_DIR=$(SAMPLES) $(PY) -m pytest -q; \
+	  MESTUDIO_SERVICES_PASS=1 DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) MESTUDIO_SAMPLE_DIR=$(SAMPLES) \
+	    $(PY) -m pytest -q -o cache_dir=.pytest_cache/services; \
 	elif [ -n "$$CI" ]; then \
 	  echo "PostgreSQL or Redis does not answer on 127.0.0.1; CI must run this pass." >&2; exit 1; \
 	else \

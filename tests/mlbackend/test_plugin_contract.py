@@ -19,6 +19,8 @@ load_plugins(list(dict.fromkeys([*PLUGIN_PACKAGES, *settings.MESTUDIO_PLUGINS]))
 PLUGINS = plugin_names()
 LABELS = CLASSES
 AU_NUMBERS = (1, 12)
+# Every plugin taking TV-L1 maps computes them on the same clips: the first one pays (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("tvl1_once")
 
 
 @pytest.fixture(scope="module")
@@ -149,11 +151,20 @@ def map_samples(n_subjects: int = 3, seed: int = 5):
     return samples
 
 
+def map_params(cls: type[Plugin]) -> dict:
+    """The contract, not the accuracy: the plugin's small configuration (SMOKE_PARAMS, as in the clip contract
+    above), and at most 20 epochs where that names none (a published 500 or 800 would take minutes)."""
+    params = dict(smoke_params(cls) or {})
+    if "epochs" in getattr(cls, "DEFAULTS", {}):
+        params.setdefault("epochs", 20)
+    return params
+
+
 @pytest.mark.parametrize("name", [name for name in PLUGINS if MAPS in get_plugin_class(name).inputs])
 def test_map_plugins_train_and_predict_on_given_maps_alone(name, tmp_path):
     cls = get_plugin_class(name)
     samples = map_samples()
-    params = {"epochs": 20} if "epochs" in getattr(cls, "DEFAULTS", {}) else {}  # the contract, not the accuracy
+    params = map_params(cls)
     checkpoint = cls(labels=LABELS, aus=AU_NUMBERS, params=params).fit(
         samples, workdir=tmp_path, progress=lambda f, m: None, device="cpu", seed=0)
     plugin = loaded(cls, Path(checkpoint))

@@ -51,11 +51,15 @@ class Child:
 
     name: str
     command: list[str]
+    first_backoff_s: float = FIRST_BACKOFF_S
     process: subprocess.Popen | None = None
     started_at: float = 0.0
-    backoff_s: float = FIRST_BACKOFF_S
+    backoff_s: float = 0.0
     restart_at: float | None = None
     quick_failures: int = 0
+
+    def __post_init__(self) -> None:
+        self.backoff_s = self.first_backoff_s
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.command, start_new_session=True, preexec_fn=_die_with_parent)
@@ -70,7 +74,7 @@ class Child:
         _signal_group(self.process.pid, signal.SIGKILL)
         now = time.monotonic()
         if now - self.started_at >= STABLE_AFTER_S:
-            self.backoff_s = FIRST_BACKOFF_S
+            self.backoff_s = self.first_backoff_s
             self.quick_failures = 0
         self.quick_failures += 1
         delay = self.backoff_s
@@ -92,17 +96,20 @@ class Command(BaseCommand):
         parser.add_argument("--queues", default="default", help="Celery queues for the worker, e.g. default,gpu")
         parser.add_argument("--access-log", default=os.devnull,
                             help="daphne's access log, a line per request (frames included); default: none")
+        parser.add_argument("--restart-delay", type=float, default=FIRST_BACKOFF_S,
+                            help=f"seconds before a dead child is restarted, doubling while it keeps dying soon "
+                                 f"after starting (up to {MAX_BACKOFF_S:.0f} s); default {FIRST_BACKOFF_S:.0f}")
 
-    def handle(self, *args, host: str, port: int, queues: str, access_log: str, **options):
+    def handle(self, *args, host: str, port: int, queues: str, access_log: str, restart_delay: float, **options):
         children = [
             Child("web", [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "--access-log", access_log,
-                          "annotator.asgi:application"]),
+                          "annotator.asgi:application"], restart_delay),
             Child("worker", [sys.executable, "-m", "celery", "-A", "annotator", "worker", "--loglevel", "INFO",
                              "--concurrency", "1", "--queues", queues, "--hostname", "mestudio@%h",
-                             "--beat", "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")]),
+                             "--beat", "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")], restart_delay),
             Child("instant worker", [sys.executable, "-m", "celery", "-A", "annotator", "worker", "--loglevel", "INFO",
                                      "--concurrency", "1", "--queues", settings.MESTUDIO_INSTANT_QUEUE,
-                                     "--hostname", "mestudio-instant@%h"]),
+                                     "--hostname", "mestudio-instant@%h"], restart_delay),
         ]
         stopping = False
 
@@ -139,7 +146,7 @@ class Command(BaseCommand):
                 delay = child.schedule_restart()
                 if child.quick_failures >= MAX_QUICK_FAILURES:
                     return child
-                self.stderr.write(f"{child.name} exited with code {code}; restarting it in {delay:.0f} s.")
+                self.stderr.write(f"{child.name} exited with code {code}; restarting it in {delay:g} s.")
             elif child.due():
                 child.start()
                 self.stdout.write(f"{child.name} restarted (pid {child.process.pid}).")

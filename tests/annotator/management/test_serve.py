@@ -15,6 +15,10 @@ from django.conf import settings
 
 from tests.conftest import REPO
 
+# serve runs here on its own SQLite file and filesystem broker (start_serve drops DATABASE_URL and REDIS_URL), so the
+# PostgreSQL + Redis pass would only run the same supervision twice.
+pytestmark = pytest.mark.embedded
+
 WAIT_S = 180
 
 
@@ -84,7 +88,7 @@ def answers(port: int) -> bool:
         return False
 
 
-def start_serve(tmp_path: Path, port: int) -> tuple[subprocess.Popen, Path]:
+def start_serve(tmp_path: Path, port: int, *options: str) -> tuple[subprocess.Popen, Path]:
     env = {
         **os.environ, "MESTUDIO_VAR_DIR": str(tmp_path), "MESTUDIO_SQLITE_PATH": settings.DATABASES["default"]["NAME"],
         "SECURE_SSL_REDIRECT": "0", "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONUNBUFFERED": "1",
@@ -93,8 +97,8 @@ def start_serve(tmp_path: Path, port: int) -> tuple[subprocess.Popen, Path]:
     env.pop("DATABASE_URL", None)
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
-        serve = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(port)], cwd=REPO, env=env,
-                                 stdout=log, stderr=subprocess.STDOUT)
+        serve = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(port), *options], cwd=REPO,
+                                 env=env, stdout=log, stderr=subprocess.STDOUT)
     return serve, log_path
 
 
@@ -178,7 +182,8 @@ def test_a_child_that_keeps_dying_at_once_stops_serve_with_an_error(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        serve, log_path = start_serve(tmp_path, taken.getsockname()[1])
+        # What is checked is the giving up, not the waiting: the default 1 s doubling would sleep 15 s here.
+        serve, log_path = start_serve(tmp_path, taken.getsockname()[1], "--restart-delay", "0.1")
         try:
             serve.wait(timeout=WAIT_S)
         except subprocess.TimeoutExpired:

@@ -17,6 +17,8 @@ from mlbackend.services.evaluation import evaluate_job_work
 from mlbackend.services.jobs import ml_job_create
 
 FIGURES = ("overall", "per_dataset", "per_subject", "au_metrics")
+# Each test builds coded_project afresh, the same frames each time: their TV-L1 maps are computed once (conftest.py).
+pytestmark = pytest.mark.usefixtures("tvl1_once")
 
 
 def project_report(project, plugin: str) -> EvaluationReport:
