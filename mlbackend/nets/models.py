@@ -53,6 +53,19 @@ def dropout(x: torch.Tensor, p: float, training: bool, generator: torch.Generato
     return x * dropout_mask(tuple(x.shape), p, generator, x.device)
 
 
+class GeneratorDropout(nn.Module):
+    """nn.Dropout with its masks drawn by `dropout` from `generator`, which the trainer sets (e.g. when it draws
+    the initial weights): for networks with many dropout layers, whose forward cannot take the generator."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = float(p)
+        self.generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return dropout(x, self.p, self.training, self.generator)
+
+
 def default_init(module: nn.Module, generator: torch.Generator | None) -> None:
     """PyTorch's default initialisation of every conv/linear layer (kaiming_uniform_(a=sqrt(5)) and a
     uniform bias in +-1/sqrt(fan_in)), batch norm weight 1 and bias 0, in module order, from `generator`."""

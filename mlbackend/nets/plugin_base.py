@@ -29,7 +29,7 @@ from mlbackend.predictions import segment_predictions
 
 from mlbackend.checkpoints import model_version, read_checkpoint, write_checkpoint
 from mlbackend.contract import (
-    CLIPS, EMOTION, MAPS, ClipInput, ClipPrediction, LabeledClip, Plugin, PluginError, Progress, Segment,
+    CLIPS, EMOTION, MAPS, ClipInput, ClipPrediction, Event, LabeledClip, Plugin, PluginError, Progress, Segment,
 )
 
 FORMAT = 1
@@ -75,6 +75,11 @@ class FlowNetPlugin(Plugin):
     requires = ("cv2", "torch")
     DEFAULTS: ClassVar[dict] = COMMON_DEFAULTS
     CHANNELS: ClassVar[tuple[int, ...]] = (0, 1, 2)  # which of (u, v, strain) the network reads
+    # One sample's array (the network's input before CHANNELS picks from it), what it is called in progress
+    # messages, and the parameters it depends on (with the clip and segment, its key in the cache).
+    SAMPLE_SHAPE: ClassVar[tuple[int, ...]] = (3, 28, 28)
+    SAMPLE_NAME: ClassVar[str] = "flow maps"
+    MAP_PARAMS: ClassVar[tuple[str, ...]] = MAP_KEYS
 
     def __init__(self, *, labels: Sequence[str] = (), aus: Sequence[int] = (), params: dict | None = None):
         super().__init__(labels=labels, aus=aus, params=params)
@@ -94,7 +99,7 @@ class FlowNetPlugin(Plugin):
             raise PluginError(f"{self.name}: dropout is a probability below 1.")
         from mlbackend.vision import FLOW_METHODS
 
-        if params["flow"] not in FLOW_METHODS:
+        if "flow" in params and params["flow"] not in FLOW_METHODS:
             raise PluginError(f"{self.name}: flow {params['flow']!r} unknown; choose from {sorted(FLOW_METHODS)}.")
         return params
 
@@ -110,14 +115,14 @@ class FlowNetPlugin(Plugin):
         return flow_maps(faces, segment, method=params["flow"], stabilise=params["stabilise"],
                          remove_global=params["remove_global"])
 
-    @staticmethod
-    def cache_key(clip: ClipInput, segment: Segment, params: dict) -> tuple:
+    @classmethod
+    def cache_key(cls, clip: ClipInput, segment: Segment, params: dict) -> tuple:
         return (clip.dataset, clip.subject, clip.clip_id, segment.onset, segment.apex, segment.offset,
-                *(params[k] for k in MAP_KEYS))
+                *(params[k] for k in cls.MAP_PARAMS))
 
     def maps(self, items: Sequence[tuple[ClipInput, Segment]], params: dict,
              progress: Progress | None = None) -> np.ndarray:
-        """(n, 3, 28, 28) maps of (clip, segment) pairs, each computed once (per call, or per shared cache)."""
+        """(n, *SAMPLE_SHAPE) maps of (clip, segment) pairs, each computed once (per call, or per shared cache)."""
         cache = self._shared if self._shared is not None else {}
         out, faces_of = [], {}
         for done, (clip, segment) in enumerate(items, start=1):
@@ -125,25 +130,32 @@ class FlowNetPlugin(Plugin):
             maps = cache.get(key)
             if maps is None:
                 maps = self._given_or_computed(clip, segment, params, faces_of)
-                if maps.shape != (3, 28, 28):
-                    raise PluginError(f"{self.name}: maps of shape {maps.shape}, expected (3, 28, 28).")
+                if maps.shape != self.SAMPLE_SHAPE:
+                    raise PluginError(f"{self.name}: {self.SAMPLE_NAME} of shape {maps.shape}, "
+                                      f"expected {self.SAMPLE_SHAPE}.")
                 with self._shared_lock:
                     cache[key] = maps
             out.append(maps)
             if progress is not None and (done % 10 == 0 or done == len(items)):
-                progress(done / len(items), f"flow maps {done}/{len(items)}")
-        return np.stack(out) if out else np.zeros((0, 3, 28, 28), np.float32)
+                progress(done / len(items), f"{self.SAMPLE_NAME} {done}/{len(items)}")
+        return np.stack(out) if out else np.zeros((0, *self.SAMPLE_SHAPE), np.float32)
 
     def _given_or_computed(self, clip: ClipInput, segment: Segment, params: dict, faces_of: dict) -> np.ndarray:
-        """A map sample's own maps (resized to 28 x 28), else the flow maps computed from the clip's faces."""
+        """A map sample's own maps (resized to 28 x 28), else the sample computed from the clip's frames."""
         from mlbackend.nets.maps import given_maps
-        from mlbackend.vision import FaceFrames
 
         if clip.maps is not None:
             try:
                 return given_maps(clip.maps)
             except ValueError as exc:
                 raise PluginError(f"{self.name}: sample {clip.clip_id}: {exc}.") from None
+        return self.clip_sample(clip, segment, params, faces_of)
+
+    def clip_sample(self, clip: ClipInput, segment: Segment, params: dict, faces_of: dict) -> np.ndarray:
+        """One segment's sample from a clip of frames: the flow maps of its 128 px faces. `faces_of` holds
+        the faces of one clip at a time for the call (segments of one clip come one after the other)."""
+        from mlbackend.vision import FaceFrames
+
         faces = faces_of.get(id(clip))
         if faces is None:
             faces_of.clear()  # one clip's frames cached at a time
@@ -184,7 +196,7 @@ class FlowNetPlugin(Plugin):
 
         params = self.settings()
         labels, samples = training_events(self.name, self.labels, train)
-        progress(0.0, f"flow maps of {len(samples)} events")
+        progress(0.0, f"{self.SAMPLE_NAME} of {len(samples)} events")
         started = time.monotonic()
         maps = self.maps([(clip.clip, event.segment) for clip, event in samples], params,
                          lambda f, m: progress(0.3 * f, m))
@@ -203,6 +215,13 @@ class FlowNetPlugin(Plugin):
         return PreparedFit(params=params, labels=labels, x_fit=x[fit_rows], y_fit=y[fit_rows], validation=validation,
                            mean=mean, std=std, targets=targets, fit_rows=fit_rows, held=list(held), seed=int(seed),
                            maps_seconds=maps_seconds)
+
+    def fit_events(self, train: Sequence[LabeledClip], seed: int) -> list[tuple[LabeledClip, Event]]:
+        """The (clip, event) pairs a fit trains on, in the order of its rows (PreparedFit.x_fit): the labelled
+        events less those of the validation subjects."""
+        _, samples = training_events(self.name, self.labels, train)
+        held = self._validation_subjects(sorted({clip.clip.subject for clip, _ in samples}), self.settings(), seed)
+        return [(clip, event) for clip, event in samples if clip.clip.subject not in held]
 
     def save_fit(self, prepared: "PreparedFit", model, history: dict, *, workdir: Path, device: str,
                  train_seconds: float) -> Path:
@@ -264,7 +283,7 @@ class FlowNetPlugin(Plugin):
         load_network(self, checkpoint, device)
 
     def probabilities(self, maps: np.ndarray) -> np.ndarray:
-        """Softmax probabilities (n, labels) of raw (n, 3, 28, 28) maps."""
+        """Softmax probabilities (n, labels) of raw (n, *SAMPLE_SHAPE) maps."""
         import torch
 
         from mlbackend.nets.train import predict_proba
@@ -279,7 +298,7 @@ class FlowNetPlugin(Plugin):
     def _segments(self, clip: ClipInput) -> tuple[Segment, ...]:
         if clip.segments:
             return clip.segments
-        if clip.maps is not None:  # one map, one sample: nothing to spot
+        if clip.maps is not None or clip.n_frames == 1:  # one map or one apex image, one sample: nothing to spot
             return (Segment(0, 0, 0),)
         from mlbackend.vision import FaceFrames
         from mlbackend.vision.motion import motion_curve, smooth, smoothing_window, spot_intervals

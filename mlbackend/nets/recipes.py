@@ -79,6 +79,27 @@ def fit_epochs(
     return history
 
 
+def adam_cross_entropy(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, params: dict, generator: torch.Generator, *, device: str,
+    validation: tuple | None = None, progress: Callable[[float, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict:
+    """The plainest published recipe: `model` (initialised) on `device`, cross-entropy, Adam at params["lr"],
+    params["epochs"] epochs of params["batch_size"] (fit_epochs, with its optional early stopping on the
+    validation subjects' (x, y) after params["patience"] epochs without progress)."""
+    import torch.nn.functional as F
+
+    from mlbackend.nets.plugin_base import validation_loss
+
+    model.to(device)
+    x, y = x.to(device), y.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=params["lr"])
+    return fit_epochs(model, len(y), lambda b: F.cross_entropy(model(x[b]), y[b]), optimizer,
+                      epochs=params["epochs"], batch_size=params["batch_size"], generator=generator,
+                      progress=progress, should_stop=should_stop, patience=params["patience"],
+                      validation=validation_loss(model, validation, device))
+
+
 def parameter_count_on_meta(build: Callable[[], nn.Module]) -> int:
     """Parameters of the module `build()` makes, built on the meta device: no memory for the weights."""
     with torch.device("meta"):

@@ -35,6 +35,7 @@ from annotator.models import Clip, Job
 from annotator.permissions import can_start_job, role_for
 from annotator.services.jobs import ProgressReporter, job_create, job_enqueue_on_commit, job_log
 from mlbackend.jobkinds import ANALYSE
+from mlbackend.vision.magnify import collapse_pyramid, laplacian_pyramid
 
 FORMAT = 2  # bump when the files change meaning: older analyses then read as missing
 SIZE = 128  # side of the face image the flow is measured on
@@ -368,26 +369,6 @@ class EulerianMagnifier:
         self.alpha, self.cutoff, self.chroma, self.limit = alpha, cutoff_wavelength, chroma, limit
         self.lowpass_fast = self.lowpass_slow = None
 
-    @staticmethod
-    def _pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
-        import cv2
-
-        pyramid, current = [], image
-        for _ in range(levels):
-            down = cv2.pyrDown(current)
-            pyramid.append(current - cv2.pyrUp(down, dstsize=current.shape[1::-1]))
-            current = down
-        return pyramid + [current]
-
-    @staticmethod
-    def _collapse(pyramid: list[np.ndarray]) -> np.ndarray:
-        import cv2
-
-        image = pyramid[-1]
-        for level in reversed(pyramid[:-1]):
-            image = cv2.pyrUp(image, dstsize=level.shape[1::-1]) + level
-        return image
-
     def _level_alphas(self, shape: tuple[int, int], levels: int) -> list[float]:
         wavelength = math.hypot(*shape) / 3  # representative wavelength of the finest level
         delta = self.cutoff / 8 / (1 + self.alpha)
@@ -405,7 +386,7 @@ class EulerianMagnifier:
 
         image = cv2.cvtColor(frame, cv2.COLOR_BGR2YCrCb).astype(np.float32)
         levels = max(MAGNIFY_COARSE_LEVELS + 1, min(6, int(math.log2(max(2, min(image.shape[:2]) / 4)))))
-        pyramid = self._pyramid(image, levels)
+        pyramid = laplacian_pyramid(image, levels)
         if self.lowpass_fast is None or self.lowpass_fast[0].shape != pyramid[0].shape:
             self.lowpass_fast = [level.copy() for level in pyramid]
             self.lowpass_slow = [level.copy() for level in pyramid]
@@ -416,7 +397,7 @@ class EulerianMagnifier:
             self.lowpass_fast[i] += self.fast * (level - self.lowpass_fast[i])
             self.lowpass_slow[i] += self.slow * (level - self.lowpass_slow[i])
             band.append((self.lowpass_fast[i] - self.lowpass_slow[i]) * self.alphas[i])
-        boost = self._collapse(band)
+        boost = collapse_pyramid(band)
         boost[..., 1:] *= self.chroma
         np.clip(boost, -self.limit, self.limit, out=boost)
         out = np.clip(image + boost, 0, 255).astype(np.uint8)

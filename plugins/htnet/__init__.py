@@ -52,9 +52,8 @@ class HTNetPlugin(FlowNetPlugin):
 
     def train_model(self, x, y, n_classes, params, *, seed, device, validation, progress, should_stop):
         import torch
-        import torch.nn.functional as F
 
-        from mlbackend.sdk.nets import default_init, fit_epochs, validation_loss
+        from mlbackend.sdk.nets import adam_cross_entropy, default_init
 
         generator = torch.Generator().manual_seed(seed)
         model = self.build_model(n_classes, params)
@@ -62,11 +61,6 @@ class HTNetPlugin(FlowNetPlugin):
         with torch.no_grad():  # the position terms too from the run's generator, not the global one (threads)
             for transformer in model.transformers:
                 transformer.pos_emb.copy_(torch.randn(transformer.pos_emb.shape, generator=generator))
-        model.to(device)
-        x, y = x.to(device), y.to(device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=params["lr"])
-        history = fit_epochs(model, len(y), lambda b: F.cross_entropy(model(x[b]), y[b]), optimizer,
-                             epochs=params["epochs"], batch_size=params["batch_size"], generator=generator,
-                             progress=progress, should_stop=should_stop, patience=params["patience"],
-                             validation=validation_loss(model, validation, device))
+        history = adam_cross_entropy(model, x, y, params, generator, device=device, validation=validation,
+                                     progress=progress, should_stop=should_stop)
         return model.cpu(), history

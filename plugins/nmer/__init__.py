@@ -56,14 +56,8 @@ class NMERPlugin(FlowNetPlugin):
         return NMER(n_classes, width=int(params["width"]), size=int(params["size"]))
 
     def fit_inner(self, train, *, workdir, progress, device, seed, should_stop=None):
-        # The base class keeps the events labelled with one of the labels, in this order, then drops
-        # its validation subjects: the domain of each remaining row follows the same two steps.
-        params = self.settings()
-        labels = list(self.labels) or sorted({e.emotion for c in train for e in c.events if e.emotion})
-        rows = [(clip.clip.subject, event.kind == SOURCE_KIND) for clip in train for event in clip.events
-                if event.emotion in labels]
-        held = self._validation_subjects(sorted({s for s, _ in rows}), params, seed)
-        self._source = np.asarray([macro for subject, macro in rows if subject not in held], dtype=bool)
+        # The domain of each training row, in the order of the rows.
+        self._source = np.asarray([event.kind == SOURCE_KIND for _, event in self.fit_events(train, seed)], dtype=bool)
         try:
             return super().fit_inner(train, workdir=workdir, progress=progress, device=device, seed=seed,
                                      should_stop=should_stop)
