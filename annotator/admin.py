@@ -6,6 +6,19 @@ from annotator.models import AuditEntry, Clip, CodingEvent, EventRevision, Job, 
 from annotator.services.projects import membership_remove, membership_set
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows that only the services write: an administrator may look, not add, change or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MembershipFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
@@ -56,21 +69,12 @@ class ClipAdmin(admin.ModelAdmin):
 
 
 @admin.register(CodingEvent)
-class CodingEventAdmin(admin.ModelAdmin):
-    """View only: codes change in the workspace and the API, whose services keep the revision history, the
-    version check and blind coding; an edit here would bypass all three."""
+class CodingEventAdmin(ViewOnlyAdmin):
+    """Codes change in the workspace and the API, whose services keep the revision history, the version check
+    and blind coding; an edit here would bypass all three."""
 
     list_display = ["id", "clip", "coder", "onset", "apex", "offset", "emotion", "status", "version"]
     list_filter = ["status", "kind"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(EventRevision)
@@ -88,17 +92,8 @@ class JobAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: audit rows are only ever added, by the services."""
+class AuditEntryAdmin(ViewOnlyAdmin):
+    """Audit rows are only ever added, by the services."""
 
     list_display = ["at", "user", "action", "project", "object_type", "object_id", "detail"]
     list_filter = ["action", "project"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

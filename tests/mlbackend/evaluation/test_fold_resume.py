@@ -45,16 +45,24 @@ def test_a_flow_net_run_cancelled_after_two_folds_resumes_with_the_same_figures(
     assert [f["subject"] for f in resumed.folds] == [f["subject"] for f in whole.folds]
 
 
-class Failing(DummyPlugin):
-    """Fails on its third fit: a worker killed in the middle of fold 3."""
-    fits = 0
-    fail_at = 3
+def crashing(plugin_class):
+    """A subclass that dies on its third fit (a worker killed in the middle of fold 3); set fail_at to 99 to
+    let it live, and fits counts its fits."""
 
-    def fit(self, train, **kwargs):
-        type(self).fits += 1
-        if type(self).fits == self.fail_at:
-            raise RuntimeError("worker lost")
-        return super().fit(train, **kwargs)
+    class Crashing(plugin_class):
+        fits = 0
+        fail_at = 3
+
+        def fit(self, train, **kwargs):
+            type(self).fits += 1
+            if type(self).fits == self.fail_at:
+                raise RuntimeError("worker lost")
+            return super().fit(train, **kwargs)
+
+    return Crashing
+
+
+Failing = crashing(DummyPlugin)
 
 
 def test_the_fold_by_fold_loop_skips_saved_folds_after_a_crash(maps_data, tmp_path):
@@ -96,16 +104,7 @@ def test_the_run_key_changes_with_what_the_numbers_depend_on(maps_data):
     assert key != run_key(**{**base, "data": data[:-1]})
 
 
-class CrashingSpotter(FakeSpotter):
-    """Spots the same way every time but dies on its third fit."""
-    fits = 0
-    fail_at = 3
-
-    def fit(self, train, **kwargs):
-        type(self).fits += 1
-        if type(self).fits == self.fail_at:
-            raise RuntimeError("worker lost")
-        return super().fit(train, **kwargs)
+CrashingSpotter = crashing(FakeSpotter)
 
 
 def test_a_spotting_run_resumes_from_its_saved_folds(maps_data, tmp_path):
