@@ -17,7 +17,8 @@ down-weighted; other class counts get 'balanced' weights), SGD with Nesterov mom
 weight decay 1e-4, lr x0.1 at epochs 80 and 120, 100 epochs, batch 128, no augmentation.
 Honest: fixed epochs (the paper's best-validation epoch used 20% of the training fold; the optional
 `val_subjects`/`patience` do that on training subjects). `isda: false` trains with weighted
-cross-entropy alone.
+cross-entropy alone; `clip_grad` > 0 clips the gradient norm (not published: on the synthetic set the
+ISDA term diverged to NaN without it, docs/models.md).
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ class BDCNNPlugin(FlowNetPlugin):
             return isda(features, model.fc(features), model.fc, y[batch], ratio)
 
         history = fit_epochs(model, len(y), loss_of, optimizer, epochs=epochs, batch_size=params["batch_size"],
-                             generator=generator, scheduler=scheduler, clip_grad=params["clip_grad"] or None, progress=progress, should_stop=should_stop,
+                             generator=generator, scheduler=scheduler, clip_grad=params["clip_grad"] or None,
+                             progress=progress, should_stop=should_stop,
                              patience=params["patience"], validation=validation_loss(model, validation, device))
         history["trainer"] = "plain-isda" if params["isda"] else "plain"
         return model.cpu(), history
