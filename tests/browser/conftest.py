@@ -66,6 +66,10 @@ def context(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
     context.set_default_timeout(10_000)
     yield context
+    # Stop the pages' polling (job states, analysis) before the test's database goes: a request the live server
+    # answered after that would meet a closed database in the middle of the next test's set-up.
+    for open_page in context.pages:
+        open_page.goto("about:blank")
     context.close()
 
 
