@@ -29,6 +29,7 @@ class OffApexNetPlugin(FlowNetPlugin):
     description = ("OFF-ApexNet: TV-L1 flow onset->apex (u and v streams at 28x28), conv 6 -> 16 per stream, "
                    "FC 1024; fixed epochs. Emotion only.")
     DEFAULTS = DEFAULTS
+    SMOKE_PARAMS = {"epochs": 20, "hidden": 64, "flow": "dis"}  # the contract test's small run of the same code path
     CHANNELS = (0, 1)
 
     def build_model(self, n_classes: int, params: dict):
